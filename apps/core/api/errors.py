@@ -1,0 +1,70 @@
+"""One JSON error shape for everything under /api/.
+
+    {"status": 404, "code": "not_found", "detail": "Not found.", "errors": {...}, "request_id": "..."}
+
+`errors` maps field names to messages and appears for validation errors only.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+from django.http import HttpRequest, JsonResponse
+from rest_framework import exceptions
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from apps.core.request_context import current_request_id
+
+
+def error_body(
+    status: int, code: str, detail: str, errors: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    body: dict[str, Any] = {"status": status, "code": code, "detail": detail}
+    if errors is not None:
+        body["errors"] = errors
+    body["request_id"] = current_request_id()
+    return body
+
+
+def default_code(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase.lower().replace(" ", "_").replace("-", "_")
+    except ValueError:
+        return "error"
+
+
+def default_detail(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase + "."
+    except ValueError:
+        return "Error."
+
+
+def json_error(status: int, code: str | None = None, detail: str | None = None) -> JsonResponse:
+    return JsonResponse(
+        error_body(status, code or default_code(status), detail or default_detail(status)),
+        status=status,
+    )
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF's handler, reshaped. Unhandled exceptions still propagate (and become JSON 500s)."""
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        errors = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        response.data = error_body(
+            response.status_code, "invalid", "Invalid input.", errors
+        )
+    else:
+        detail = getattr(exc, "detail", None) or default_detail(response.status_code)
+        code = getattr(detail, "code", None) or default_code(response.status_code)
+        response.data = error_body(response.status_code, str(code), str(detail))
+    return response
+
+
+def is_api_request(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")

@@ -1,0 +1,111 @@
+"""`manage.py serve`: the whole of COS (HTTP, websockets, admin) from one command."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import secrets
+from pathlib import Path
+from typing import Any, TextIO
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+ADMIN_USERNAME = "admin"
+
+
+class ServeLock:
+    """One `serve` per var folder: a second one would fight over ports and embedded engines."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._file: TextIO | None = None
+
+    def acquire(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle = self.path.open("a+")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "unknown"
+            handle.close()
+            raise CommandError(
+                f"COS is already being served from {self.path.parent} (pid {holder}). "
+                "Stop that serve first, or point COS_VAR_DIR at another folder."
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        self._file = handle
+
+    def release(self) -> None:
+        if self._file is not None:
+            fcntl.flock(self._file, fcntl.LOCK_UN)
+            self._file.close()
+            self._file = None
+
+
+def ensure_admin_user() -> str | None:
+    """Create the `admin` superuser on first run; return the password to show once, if new."""
+    users = get_user_model()
+    if users.objects.filter(username=ADMIN_USERNAME).exists():
+        return None
+    password = os.environ.get("COS_ADMIN_PASSWORD") or secrets.token_urlsafe(12)
+    users.objects.create_superuser(ADMIN_USERNAME, email="", password=password)
+    return password
+
+
+class Command(BaseCommand):
+    help = "Serve COS: migrate, create the first admin, then serve HTTP, websockets and the admin."
+    requires_system_checks: Any = "__all__"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default=os.environ.get("COS_HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("COS_PORT", "8000")))
+        parser.add_argument("--no-migrate", action="store_true", help="Skip migrate at start.")
+
+    def handle(self, *args: Any, host: str, port: int, no_migrate: bool, **options: Any) -> None:
+        if not 0 < port < 65536:
+            raise CommandError(f"--port must be between 1 and 65535, not {port}.")
+        lock = ServeLock(Path(settings.VAR_DIR) / "serve.lock")
+        lock.acquire()
+        try:
+            if not no_migrate:
+                call_command("migrate", interactive=False, verbosity=0)
+            password = ensure_admin_user()
+            if password and not os.environ.get("COS_ADMIN_PASSWORD"):
+                self.stdout.write(
+                    self.style.WARNING(
+                        f"Created superuser '{ADMIN_USERNAME}' with password: {password}\n"
+                        "It is shown only this once."
+                    )
+                )
+            self.stdout.write(f"COS serving on http://{host}:{port}/ (admin: /admin/). Ctrl-C stops.")
+            self._run_server(host, port)
+        finally:
+            lock.release()
+
+    def _run_server(self, host: str, port: int) -> None:
+        import uvicorn
+
+        # Imported here so the ASGI app is built after migrate and with this process' engines.
+        from cos_project.asgi import application
+
+        config = uvicorn.Config(
+            application, host=host, port=port, lifespan="off", log_level="info", ws="websockets-sansio"
+        )
+        server = uvicorn.Server(config)
+        try:
+            # Handles SIGINT / SIGTERM: finishes in-flight requests, then re-raises the signal.
+            server.run()
+        except KeyboardInterrupt:
+            pass
+        except SystemExit as exc:  # uvicorn exits this way when it cannot bind
+            raise CommandError(f"Cannot serve on {host}:{port} (is the port in use?).") from exc
+        if not server.started:
+            raise CommandError(f"Cannot serve on {host}:{port} (is the port in use?).")
+        self.stdout.write("COS stopped.")

@@ -1,0 +1,79 @@
+"""Project middleware: request ids and JSON errors under /api/. Both work sync and async."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from asgiref.sync import iscoroutinefunction
+from django.http import HttpRequest, HttpResponseBase
+from django.utils.decorators import sync_and_async_middleware
+
+from apps.core.api.errors import is_api_request, json_error
+from apps.core.request_context import REQUEST_ID_HEADER, accept_or_create, request_id_var
+
+Handler = Callable[[HttpRequest], Any]
+
+
+@sync_and_async_middleware
+def request_id_middleware(get_response: Handler) -> Handler:
+    """Reads X-Request-ID (or creates one), exposes it to logging and events, echoes it back."""
+
+    def begin(request: HttpRequest) -> Any:
+        request.request_id = accept_or_create(request.headers.get(REQUEST_ID_HEADER))  # type: ignore[attr-defined]
+        return request_id_var.set(request.request_id)  # type: ignore[attr-defined]
+
+    def finish(request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
+        response[REQUEST_ID_HEADER] = request.request_id  # type: ignore[attr-defined]
+        return response
+
+    if iscoroutinefunction(get_response):
+
+        async def async_middleware(request: HttpRequest) -> HttpResponseBase:
+            token = begin(request)
+            try:
+                response: Awaitable[HttpResponseBase] = get_response(request)
+                return finish(request, await response)
+            finally:
+                request_id_var.reset(token)
+
+        return async_middleware
+
+    def middleware(request: HttpRequest) -> HttpResponseBase:
+        token = begin(request)
+        try:
+            return finish(request, get_response(request))
+        finally:
+            request_id_var.reset(token)
+
+    return middleware
+
+
+def _as_json_error(request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
+    """Django renders 404/500 (and CSRF 403) as HTML pages; under /api/ answer JSON instead."""
+    if (
+        response.status_code >= 400
+        and is_api_request(request)
+        and not response.get("Content-Type", "").startswith("application/json")
+    ):
+        converted = json_error(response.status_code)
+        for header in ("Allow", "WWW-Authenticate", "Retry-After"):
+            if header in response:
+                converted[header] = response[header]
+        return converted
+    return response
+
+
+@sync_and_async_middleware
+def api_json_errors_middleware(get_response: Handler) -> Handler:
+    if iscoroutinefunction(get_response):
+
+        async def async_middleware(request: HttpRequest) -> HttpResponseBase:
+            return _as_json_error(request, await get_response(request))
+
+        return async_middleware
+
+    def middleware(request: HttpRequest) -> HttpResponseBase:
+        return _as_json_error(request, get_response(request))
+
+    return middleware

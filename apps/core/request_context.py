@@ -1,0 +1,34 @@
+"""The request id of the work in progress: set by middleware, read by logging and events."""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from contextvars import ContextVar
+
+REQUEST_ID_HEADER = "X-Request-ID"
+# Accept ids from proxies and agents only when they are plain tokens: they end up in logs.
+_ACCEPTABLE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+request_id_var: ContextVar[str | None] = ContextVar("cos_request_id", default=None)
+
+
+def new_request_id() -> str:
+    return uuid.uuid4().hex
+
+
+def accept_or_create(incoming: str | None) -> str:
+    if incoming and _ACCEPTABLE_ID.match(incoming):
+        return incoming
+    return new_request_id()
+
+
+def current_request_id() -> str | None:
+    return request_id_var.get()
+
+
+class RequestIdLogFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = request_id_var.get() or "-"
+        return True

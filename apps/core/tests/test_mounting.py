@@ -1,0 +1,50 @@
+"""Each module's API is mounted at /api/<code>/ with its namespace; its websockets under /ws/."""
+
+import pytest
+from channels.testing import WebsocketCommunicator
+from django.contrib.auth.models import User
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from cos_project.asgi import application
+
+ORIGIN = [(b"origin", b"http://localhost")]
+
+
+def test_module_urls_have_the_module_namespace():
+    assert reverse("probe:item-list") == "/api/probe/items/"
+    assert reverse("core:module-list") == "/api/core/modules/"
+
+
+@pytest.mark.django_db
+def test_core_api_lists_the_registry():
+    api = APIClient()
+    api.force_authenticate(User.objects.create_user("agent"))
+    modules = api.get("/api/core/modules/").json()
+    probe = next(m for m in modules if m["code"] == "probe")
+    assert probe["schemas"] == ["probe", "mem0_probe"] and probe["requires"] == ["core"]
+    assert api.get("/api/core/modules/probe/").json()["emits"] == ["probe.item.created"]
+    assert api.get("/api/core/modules/ghost/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_openapi_document_covers_module_endpoints(client):
+    response = client.get("/api/schema/", headers={"Accept": "application/json"})
+    assert response.status_code == 200
+    paths = response.json()["paths"]
+    assert "/api/probe/items/" in paths and "/api/core/modules/" in paths
+
+
+async def test_module_websocket_routes_are_mounted_under_ws():
+    communicator = WebsocketCommunicator(application, "/ws/probe/echo/", headers=ORIGIN)
+    connected, _ = await communicator.connect()
+    assert connected
+    await communicator.send_json_to({"hello": "cos"})
+    assert await communicator.receive_json_from() == {"echo": {"hello": "cos"}}
+    await communicator.disconnect()
+
+
+async def test_unknown_websocket_paths_are_refused():
+    communicator = WebsocketCommunicator(application, "/ws/nowhere/", headers=ORIGIN)
+    with pytest.raises(ValueError, match="No route found"):
+        await communicator.connect()

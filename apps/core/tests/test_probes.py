@@ -1,0 +1,93 @@
+"""/alive, /ping, /health and /status."""
+
+from datetime import datetime
+
+import pytest
+
+
+def parse_ts(value: str) -> datetime:
+    ts = datetime.fromisoformat(value)
+    assert ts.utcoffset() is not None and ts.utcoffset().total_seconds() == 0
+    return ts
+
+
+def test_alive_answers_without_touching_engines(client):
+    response = client.get("/alive")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
+    parse_ts(response.json()["ts"])
+
+
+def test_ping_answers_pong_with_a_utc_timestamp(client):
+    body = client.get("/ping").json()
+    assert body["status"] == "pong"
+    parse_ts(body["ts"])
+
+
+@pytest.mark.django_db
+def test_health_is_200_with_each_part_and_its_latency(client, redis_service):
+    response = client.get("/health")
+    body = response.json()
+    assert response.status_code == 200, body
+    assert body["status"] == "ok" and body["failing"] == []
+    assert set(body["parts"]) == {"database", "redis"}
+    for part in body["parts"].values():
+        assert part["status"] == "up" and part["latency_ms"] >= 0
+
+
+@pytest.mark.django_db
+def test_health_is_503_naming_redis_when_redis_is_unreachable(client, settings):
+    settings.REDIS_URL = "redis://127.0.0.1:9/0"  # discard port: nothing listens
+    settings.COS_HEALTH_TIMEOUT = 0.5
+    response = client.get("/health")
+    body = response.json()
+    assert response.status_code == 503
+    assert body["status"] == "unavailable" and body["failing"] == ["redis"]
+    assert body["parts"]["redis"]["status"] == "down" and body["parts"]["redis"]["error"]
+    assert body["parts"]["database"]["status"] == "up"
+
+
+@pytest.mark.django_db
+def test_health_checks_the_graph_only_when_configured(client, settings, redis_service):
+    settings.NEO4J_URL = ""
+    assert "graph" not in client.get("/health").json()["parts"]
+    settings.NEO4J_URL = "bolt://127.0.0.1:9"
+    settings.COS_HEALTH_TIMEOUT = 0.5
+    response = client.get("/health")
+    assert response.status_code == 503
+    assert response.json()["failing"] == ["graph"]
+
+
+@pytest.mark.neo4j
+@pytest.mark.django_db
+def test_health_reports_a_live_graph(client, settings, redis_service):
+    import os
+
+    settings.NEO4J_URL = os.environ["NEO4J_URL"]
+    body = client.get("/health").json()
+    assert body["parts"]["graph"]["status"] == "up"
+
+
+@pytest.mark.django_db
+def test_health_is_503_naming_the_database_when_it_is_down(client, monkeypatch, redis_service):
+    from apps.core import health
+
+    def refuse():
+        raise ConnectionError("database refused")
+
+    monkeypatch.setattr(health, "_ping_database", refuse)
+    response = client.get("/health")
+    assert response.status_code == 503
+    assert response.json()["failing"] == ["database"]
+
+
+def test_probes_refuse_writes(client):
+    assert client.post("/alive").status_code == 405
+
+
+@pytest.mark.django_db
+def test_status_lists_modules_and_uptime(client):
+    body = client.get("/status").json()
+    assert body["status"] == "ok" and body["uptime_s"] >= 0
+    assert [m["code"] for m in body["modules"]][:1] == ["core"]
+    assert {"code": "probe", "name": "Probe", "version": "1.0.0", "kind": "optional"} in body["modules"]

@@ -1,0 +1,84 @@
+"""Test session set-up, run before pytest-django reads settings.
+
+Without DATABASE_URL / REDIS_URL the session starts the embedded engines (as `serve` does); CI sets
+both to the machine's services. The probe modules under tests/modules are installed for the run.
+A test needing an unreachable service skips, or fails when COS_REQUIRE_SERVICES=1 (as in CI).
+"""
+
+import os
+from functools import cache
+
+import pytest
+
+os.environ["COS_TEST_MODULES"] = "1"
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cos_project.settings")
+
+from apps.core import engines  # noqa: E402
+
+_SESSION_ENGINES = engines.provide()
+
+import django  # noqa: E402
+
+django.setup()  # settings now see the engines' URLs; pytest-django finds Django ready
+
+
+@cache
+def _service_error(name: str) -> str | None:
+    try:
+        if name == "database":
+            import psycopg
+            from django.conf import settings
+
+            db = settings.DATABASES["default"]
+            psycopg.connect(
+                host=db["HOST"] or None, port=db["PORT"] or None, user=db["USER"],
+                password=db["PASSWORD"] or None, dbname="postgres", connect_timeout=3,
+            ).close()
+        elif name == "redis":
+            import redis
+            from django.conf import settings
+
+            redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=3).ping()
+        else:
+            raise ValueError(name)
+    except Exception as exc:
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
+def require_service(name: str) -> None:
+    error = _service_error(name)
+    if error is None:
+        return
+    message = f"{name} is unreachable ({error})"
+    if os.environ.get("COS_REQUIRE_SERVICES") == "1":
+        pytest.fail(f"{message}; COS_REQUIRE_SERVICES=1 forbids skipping.", pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def embedded_engines():
+    """What this test session started (nothing when the URLs came from the environment)."""
+    yield _SESSION_ENGINES
+    _SESSION_ENGINES.stop()
+
+
+@pytest.fixture(scope="session")
+def database_service(embedded_engines):
+    require_service("database")
+
+
+@pytest.fixture(scope="session")
+def redis_service(embedded_engines):
+    require_service("redis")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(database_service, django_db_setup):
+    """pytest-django's test database, once the database is known to be reachable."""
+    yield
+
+
+def pytest_runtest_setup(item):
+    if item.get_closest_marker("neo4j") and not os.environ.get("NEO4J_URL"):
+        pytest.skip("needs a Neo4j server: set NEO4J_URL")

@@ -1,0 +1,30 @@
+"""ASGI entry point: HTTP through Django, websockets through Channels (each module's routes)."""
+
+import os
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cos_project.settings")
+
+from apps.core import engines  # noqa: E402
+
+# Held for the life of the process: dropping it would stop embedded engines this process started.
+ENGINES = engines.provide()
+
+from django.core.asgi import get_asgi_application  # noqa: E402
+
+django_asgi_app = get_asgi_application()
+
+from channels.auth import AuthMiddlewareStack  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.urls import path  # noqa: E402
+
+from apps.core.mounting import module_websocket_routes  # noqa: E402
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_asgi_app,
+        "websocket": AllowedHostsOriginValidator(
+            AuthMiddlewareStack(URLRouter([path("ws/", URLRouter(module_websocket_routes()))]))
+        ),
+    }
+)

@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.urls import path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from apps.core import views
+from apps.core.mounting import module_api_urls
+
+urlpatterns = [
+    re_path(r"^alive/?$", views.alive, name="alive"),
+    re_path(r"^ping/?$", views.ping, name="ping"),
+    re_path(r"^health/?$", views.health_view, name="health"),
+    re_path(r"^status/?$", views.status_view, name="status"),
+    path("admin/", admin.site.urls),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    *module_api_urls(),
+]

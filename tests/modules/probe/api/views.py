@@ -1,0 +1,18 @@
+from rest_framework import permissions, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from tests.modules.probe.api.serializers import ItemSerializer
+from tests.modules.probe.models import Item
+
+
+class ItemViewSet(viewsets.ModelViewSet):
+    queryset = Item.objects.order_by("id")
+    serializer_class = ItemSerializer
+    permission_classes = [permissions.DjangoModelPermissions]
+
+    @action(detail=False, methods=["get"])
+    def boom(self, request: Request) -> Response:
+        """Fails on purpose: the JSON 500 shape is tested against it."""
+        raise RuntimeError("probe failure")
