@@ -13,7 +13,7 @@ import pytest
 os.environ["COS_TEST_MODULES"] = "1"
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cos_project.settings")
 
-from apps.core import engines  # noqa: E402
+from apps.core import engines
 
 _SESSION_ENGINES = engines.provide()
 
@@ -31,8 +31,12 @@ def _service_error(name: str) -> str | None:
 
             db = settings.DATABASES["default"]
             psycopg.connect(
-                host=db["HOST"] or None, port=db["PORT"] or None, user=db["USER"],
-                password=db["PASSWORD"] or None, dbname="postgres", connect_timeout=3,
+                host=db["HOST"] or None,
+                port=db["PORT"] or None,
+                user=db["USER"],
+                password=db["PASSWORD"] or None,
+                dbname="postgres",
+                connect_timeout=3,
             ).close()
         elif name == "redis":
             import redis
@@ -76,7 +80,6 @@ def redis_service(embedded_engines):
 @pytest.fixture(scope="session")
 def django_db_setup(database_service, django_db_setup):
     """pytest-django's test database, once the database is known to be reachable."""
-    yield
 
 
 def pytest_runtest_setup(item):

@@ -4,7 +4,7 @@ import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cos_project.settings")
 
-from apps.core import engines  # noqa: E402
+from apps.core import engines
 
 # Held for the life of the process: dropping it would stop embedded engines this process started.
 ENGINES = engines.provide()

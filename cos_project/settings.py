@@ -98,7 +98,7 @@ TEMPLATES = [
 
 # --- Engines ----------------------------------------------------------------------------------
 _database = env.db_url("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/cos")
-# django-environ keeps a socket folder percent-encoded (postgres://%2Fpath/db); psycopg needs a path.
+# django-environ keeps a socket folder percent-encoded (postgres://%2Fpath/db): decode it.
 _database["HOST"] = unquote(_database.get("HOST", ""))
 _database["ENGINE"] = "apps.core.postgres"
 _database["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)

@@ -10,6 +10,7 @@ import importlib
 import inspect
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -25,25 +26,29 @@ class DiscoveredModule:
     path: Path
 
 
-def _module_config_in(apps_module: object) -> type[ModuleConfig] | None:
+def _module_config_in(apps_module: ModuleType) -> type[ModuleConfig] | None:
     configs = [
         obj
         for obj in vars(apps_module).values()
         if inspect.isclass(obj)
         and issubclass(obj, ModuleConfig)
         and obj is not ModuleConfig
-        and obj.__module__ == getattr(apps_module, "__name__", None)
+        and obj.__module__ == apps_module.__name__
     ]
     if len(configs) > 1:
         names = ", ".join(sorted(config.__name__ for config in configs))
-        raise ImproperlyConfigured(f"{apps_module.__name__} defines several module configs: {names}.")  # type: ignore[attr-defined]
+        raise ImproperlyConfigured(
+            f"{apps_module.__name__} defines several module configs: {names}."
+        )
     return configs[0] if configs else None
 
 
 def discover_modules(*locations: tuple[Path, str]) -> list[DiscoveredModule]:
     """Modules found in each (folder, package it is importable as), in dependency order."""
     found: list[DiscoveredModule] = []
-    children = [(child, package) for folder, package in locations for child in sorted(folder.iterdir())]
+    children = [
+        (child, package) for folder, package in locations for child in sorted(folder.iterdir())
+    ]
     for child, package in children:
         if not (child / "__init__.py").is_file() or not (child / "apps.py").is_file():
             continue
@@ -52,7 +57,9 @@ def discover_modules(*locations: tuple[Path, str]) -> list[DiscoveredModule]:
             apps_module = importlib.import_module(f"{dotted}.apps")
             config = _module_config_in(apps_module)
         except ImproperlyConfigured as exc:
-            raise ImproperlyConfigured(f"COS module '{child.name}' ({dotted}) is broken: {exc}") from exc
+            raise ImproperlyConfigured(
+                f"COS module '{child.name}' ({dotted}) is broken: {exc}"
+            ) from exc
         except Exception as exc:
             raise ImproperlyConfigured(
                 f"COS module '{child.name}' ({dotted}) failed to load: {type(exc).__name__}: {exc}"

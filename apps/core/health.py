@@ -32,12 +32,12 @@ class PartHealth:
 
 def _timed(name: str, probe: Callable[[], object], required: bool = True) -> PartHealth:
     started = time.perf_counter()
+    error: str | None = None
     try:
         probe()
     except Exception as exc:  # any failure of a probe is what we report, not raise
-        status, error = "down", f"{type(exc).__name__}: {exc}"
-    else:
-        status, error = "up", None
+        error = f"{type(exc).__name__}: {exc}"
+    status = "up" if error is None else "down"
     latency = round((time.perf_counter() - started) * 1000, 3)
     return PartHealth(name, status, latency, required, error)
 

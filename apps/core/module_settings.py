@@ -15,7 +15,9 @@ from apps.core.modules import ModuleDefinition
 ENV_SETTING = re.compile(r"^COS_(?P<code>[A-Z][A-Z0-9_]*?)__(?P<name>[A-Z0-9_]+)$")
 
 
-def settings_from_environment(environ: Mapping[str, str] | None = None) -> dict[str, dict[str, str]]:
+def settings_from_environment(
+    environ: Mapping[str, str] | None = None,
+) -> dict[str, dict[str, str]]:
     """`COS_CC__PAGE_SIZE=50` becomes {"cc": {"PAGE_SIZE": "50"}}."""
     found: dict[str, dict[str, str]] = {}
     for key, value in (os.environ if environ is None else environ).items():

@@ -1,6 +1,7 @@
 """One JSON error shape for everything under /api/.
 
-    {"status": 404, "code": "not_found", "detail": "Not found.", "errors": {...}, "request_id": "..."}
+    {"status": 400, "code": "invalid", "detail": "Invalid input.",
+     "errors": {"title": ["This field is required."]}, "request_id": "..."}
 
 `errors` maps field names to messages and appears for validation errors only.
 """
@@ -56,9 +57,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return None
     if isinstance(exc, exceptions.ValidationError):
         errors = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
-        response.data = error_body(
-            response.status_code, "invalid", "Invalid input.", errors
-        )
+        response.data = error_body(response.status_code, "invalid", "Invalid input.", errors)
     else:
         detail = getattr(exc, "detail", None) or default_detail(response.status_code)
         code = getattr(detail, "code", None) or default_code(response.status_code)

@@ -15,7 +15,7 @@ SYSTEM_SCHEMAS = ("pg_catalog", "pg_toast", "information_schema")
 
 
 class DatabaseIntrospection(StockIntrospection):
-    def get_table_list(self, cursor: Any) -> list[TableInfo]:
+    def get_table_list(self, cursor: Any) -> list[Any]:
         """Tables on the search path by bare name, module schemas' tables as 'schema"."table'."""
         cursor.execute(
             """
@@ -53,7 +53,9 @@ class DatabaseIntrospection(StockIntrospection):
             return
         cursor.execute("SELECT current_setting('search_path')")
         previous = cursor.fetchone()[0]
-        cursor.execute("SELECT set_config('search_path', %s, false)", [self.connection.ops.quote_name(schema)])
+        cursor.execute(
+            "SELECT set_config('search_path', %s, false)", [self.connection.ops.quote_name(schema)]
+        )
         try:
             yield table
         finally:
@@ -98,7 +100,10 @@ class DatabaseIntrospection(StockIntrospection):
             [schema, table],
         )
         return {
-            column: (other_column, other_table if visible else schema_table(other_schema, other_table))
+            column: (
+                other_column,
+                other_table if visible else schema_table(other_schema, other_table),
+            )
             for column, other_schema, other_table, other_column, visible in cursor.fetchall()
         }
 

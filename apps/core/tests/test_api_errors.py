@@ -11,7 +11,7 @@ def assert_error(response, status, code=None):
     assert response.status_code == status
     assert response["Content-Type"].startswith("application/json")
     body = response.json()
-    assert SHAPE <= set(body) and body["status"] == status
+    assert set(body) >= SHAPE and body["status"] == status
     assert body["request_id"] == response["X-Request-ID"]
     if code:
         assert body["code"] == code
@@ -35,7 +35,9 @@ def reader(db):
 
 
 def test_400_lists_field_messages(writer):
-    body = assert_error(writer.post("/api/probe/items/", {"quantity": -1}, format="json"), 400, "invalid")
+    body = assert_error(
+        writer.post("/api/probe/items/", {"quantity": -1}, format="json"), 400, "invalid"
+    )
     assert set(body["errors"]) == {"title", "quantity"}
     assert all(isinstance(m, str) for messages in body["errors"].values() for m in messages)
 
@@ -59,7 +61,9 @@ def test_401_for_a_bad_token():
 
 
 def test_403_without_the_module_permission(reader):
-    assert_error(reader.post("/api/probe/items/", {"title": "x"}, format="json"), 403, "permission_denied")
+    assert_error(
+        reader.post("/api/probe/items/", {"title": "x"}, format="json"), 403, "permission_denied"
+    )
 
 
 def test_404_for_an_unknown_object(writer):

@@ -36,8 +36,12 @@ def add_module(folder: Path, package: str, code: str, requires=(), apps_py: str 
     module_dir = folder / code
     module_dir.mkdir()
     (module_dir / "__init__.py").write_text("")
-    source = apps_py if apps_py is not None else APPS_PY.format(
-        cls=f"{code.title()}Config", package=package, code=code, requires=tuple(requires)
+    source = (
+        apps_py
+        if apps_py is not None
+        else APPS_PY.format(
+            cls=f"{code.title()}Config", package=package, code=code, requires=tuple(requires)
+        )
     )
     (module_dir / "apps.py").write_text(textwrap.dedent(source))
 
@@ -81,7 +85,10 @@ def test_an_invalid_definition_is_named(modules_folder):
 def test_the_code_must_be_the_folder_name(modules_folder):
     folder, package = modules_folder
     add_module(
-        folder, package, "here", apps_py=APPS_PY.format(cls="C", package=package, code="there", requires=())
+        folder,
+        package,
+        "here",
+        apps_py=APPS_PY.format(cls="C", package=package, code="there", requires=()),
     )
     with pytest.raises(ImproperlyConfigured, match="code must be its folder name"):
         discover_modules((folder, package))
@@ -90,7 +97,9 @@ def test_the_code_must_be_the_folder_name(modules_folder):
 def test_missing_requirement_stops_discovery(modules_folder):
     folder, package = modules_folder
     add_module(folder, package, "needy", requires=("ghost",))
-    with pytest.raises(ImproperlyConfigured, match="'needy' requires 'ghost', which is not installed"):
+    with pytest.raises(
+        ImproperlyConfigured, match="'needy' requires 'ghost', which is not installed"
+    ):
         discover_modules((folder, package))
 
 

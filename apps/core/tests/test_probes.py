@@ -1,13 +1,13 @@
 """/alive, /ping, /health and /status."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
 
 def parse_ts(value: str) -> datetime:
     ts = datetime.fromisoformat(value)
-    assert ts.utcoffset() is not None and ts.utcoffset().total_seconds() == 0
+    assert ts.utcoffset() == timedelta(0)
     return ts
 
 
@@ -90,4 +90,6 @@ def test_status_lists_modules_and_uptime(client):
     body = client.get("/status").json()
     assert body["status"] == "ok" and body["uptime_s"] >= 0
     assert [m["code"] for m in body["modules"]][:1] == ["core"]
-    assert {"code": "probe", "name": "Probe", "version": "1.0.0", "kind": "optional"} in body["modules"]
+    assert {"code": "probe", "name": "Probe", "version": "1.0.0", "kind": "optional"} in body[
+        "modules"
+    ]

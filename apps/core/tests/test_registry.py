@@ -23,7 +23,9 @@ def test_dependency_order_puts_requirements_first():
 
 
 def test_unknown_requirement_is_a_clear_error():
-    with pytest.raises(ModuleRegistryError, match="Module 'b' requires 'x', which is not installed"):
+    with pytest.raises(
+        ModuleRegistryError, match="Module 'b' requires 'x', which is not installed"
+    ):
         dependency_order([define("a"), define("b", "x")])
 
 
@@ -77,7 +79,9 @@ def test_module_settings_apply_defaults_and_casts(settings):
 def test_a_missing_required_setting_names_module_and_setting(settings):
     definition = define("books", settings=(ModuleSetting("API_KEY"),))
     settings.COS_MODULE_SETTINGS = {}
-    with pytest.raises(Exception, match=r"Module 'books' requires the setting 'API_KEY'.*COS_BOOKS__API_KEY"):
+    with pytest.raises(
+        Exception, match=r"Module 'books' requires the setting 'API_KEY'.*COS_BOOKS__API_KEY"
+    ):
         resolve_module_settings(definition)
 
 

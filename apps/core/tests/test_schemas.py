@@ -13,7 +13,12 @@ from django.test import TransactionTestCase
 from apps.core.schemas import schema_table, split_table
 from tests.modules.probe.models import Item, ItemNote, Tag
 
-PROBE_TABLES = {("probe", "item"), ("probe", "tag"), ("probe", "item_tags"), ("mem0_probe", "item_note")}
+PROBE_TABLES = {
+    ("probe", "item"),
+    ("probe", "tag"),
+    ("probe", "item_tags"),
+    ("mem0_probe", "item_note"),
+}
 
 
 def test_schema_table_builds_the_qualified_name():
@@ -22,9 +27,11 @@ def test_schema_table_builds_the_qualified_name():
     assert split_table("auth_user") == (None, "auth_user")
 
 
-@pytest.mark.parametrize("schema,table", [("CC", "x"), ("cc", 'x"; drop'), ("", "x"), ("cc", "x" * 64)])
+@pytest.mark.parametrize(
+    ("schema", "table"), [("CC", "x"), ("cc", 'x"; drop'), ("", "x"), ("cc", "x" * 64)]
+)
 def test_schema_table_refuses_unsafe_identifiers(schema, table):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="not a plain PostgreSQL identifier"):
         schema_table(schema, table)
 
 
@@ -58,7 +65,9 @@ def test_stock_introspection_misses_module_tables_and_ours_sees_them():
 @pytest.mark.django_db
 def test_introspection_describes_columns_and_constraints_of_module_tables():
     with connection.cursor() as cursor:
-        columns = [c.name for c in connection.introspection.get_table_description(cursor, 'probe"."item')]
+        columns = [
+            c.name for c in connection.introspection.get_table_description(cursor, 'probe"."item')
+        ]
         constraints = connection.introspection.get_constraints(cursor, 'mem0_probe"."item_note')
         relations = connection.introspection.get_relations(cursor, 'mem0_probe"."item_note')
         sequences = connection.introspection.get_sequences(cursor, 'probe"."item')

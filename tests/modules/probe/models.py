@@ -9,6 +9,9 @@ class Tag(models.Model):
     class Meta:
         db_table = schema_table("probe", "tag")
 
+    def __str__(self) -> str:
+        return self.label
+
 
 class Item(models.Model):
     title = models.CharField(max_length=100)
@@ -17,6 +20,9 @@ class Item(models.Model):
 
     class Meta:
         db_table = schema_table("probe", "item")
+
+    def __str__(self) -> str:
+        return self.title
 
 
 class ItemNote(models.Model):
@@ -27,3 +33,6 @@ class ItemNote(models.Model):
 
     class Meta:
         db_table = schema_table("mem0_probe", "item_note")
+
+    def __str__(self) -> str:
+        return self.text[:50]

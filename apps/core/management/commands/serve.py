@@ -84,7 +84,9 @@ class Command(BaseCommand):
                         "It is shown only this once."
                     )
                 )
-            self.stdout.write(f"COS serving on http://{host}:{port}/ (admin: /admin/). Ctrl-C stops.")
+            self.stdout.write(
+                f"COS serving on http://{host}:{port}/ (admin: /admin/). Ctrl-C stops."
+            )
             self._run_server(host, port)
         finally:
             lock.release()
@@ -96,7 +98,12 @@ class Command(BaseCommand):
         from cos_project.asgi import application
 
         config = uvicorn.Config(
-            application, host=host, port=port, lifespan="off", log_level="info", ws="websockets-sansio"
+            application,
+            host=host,
+            port=port,
+            lifespan="off",
+            log_level="info",
+            ws="websockets-sansio",
         )
         server = uvicorn.Server(config)
         try:

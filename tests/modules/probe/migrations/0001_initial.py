@@ -5,48 +5,68 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Item',
+            name="Item",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=100)),
-                ('quantity', models.PositiveIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=100)),
+                ("quantity", models.PositiveIntegerField(default=0)),
             ],
             options={
-                'db_table': 'probe"."item',
+                "db_table": 'probe"."item',
             },
         ),
         migrations.CreateModel(
-            name='Tag',
+            name="Tag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('label', models.CharField(max_length=50, unique=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("label", models.CharField(max_length=50, unique=True)),
             ],
             options={
-                'db_table': 'probe"."tag',
+                "db_table": 'probe"."tag',
             },
         ),
         migrations.CreateModel(
-            name='ItemNote',
+            name="ItemNote",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('text', models.TextField()),
-                ('item', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notes', to='probe.item')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("text", models.TextField()),
+                (
+                    "item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notes",
+                        to="probe.item",
+                    ),
+                ),
             ],
             options={
-                'db_table': 'mem0_probe"."item_note',
+                "db_table": 'mem0_probe"."item_note',
             },
         ),
         migrations.AddField(
-            model_name='item',
-            name='tags',
-            field=models.ManyToManyField(blank=True, to='probe.tag'),
+            model_name="item",
+            name="tags",
+            field=models.ManyToManyField(blank=True, to="probe.tag"),
         ),
     ]
