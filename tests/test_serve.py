@@ -16,6 +16,7 @@ import psycopg
 import pytest
 import websockets
 from django.conf import settings
+from websockets.typing import Origin
 
 from tests.serving import BASE_DIR, ServeProcess, serve_env
 
@@ -88,7 +89,7 @@ def test_serve_on_configured_services(tmp_path, scratch_database, redis_service)
 
         async def echo() -> dict:
             async with websockets.connect(
-                f"ws://127.0.0.1:{server.port}/ws/probe/echo/", origin="http://127.0.0.1"
+                f"ws://127.0.0.1:{server.port}/ws/probe/echo/", origin=Origin("http://127.0.0.1")
             ) as ws:
                 await ws.send(json.dumps({"n": 1}))
                 return json.loads(await ws.recv())
