@@ -2,6 +2,7 @@
 """Django's command-line utility for COS."""
 
 import os
+import signal
 import sys
 
 
@@ -16,6 +17,8 @@ def main() -> None:
     try:
         execute_from_command_line(sys.argv)
     finally:
+        # A second Ctrl-C (or the one `uv run` forwards) must not cut the engines' clean stop.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         running.stop()
 
 
