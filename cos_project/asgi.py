@@ -19,12 +19,15 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from django.urls import path  # noqa: E402
 
 from apps.core.mounting import module_websocket_routes  # noqa: E402
+from apps.core.ws_auth import TokenAuthMiddleware  # noqa: E402
 
+websocket_routes = URLRouter([path("ws/", URLRouter(module_websocket_routes()))])
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
+        # Session users (AuthMiddlewareStack) or agents with a DRF token (TokenAuthMiddleware).
         "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter([path("ws/", URLRouter(module_websocket_routes()))]))
+            AuthMiddlewareStack(TokenAuthMiddleware(websocket_routes))
         ),
     }
 )

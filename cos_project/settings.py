@@ -111,10 +111,28 @@ REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
 NEO4J_URL = env("NEO4J_URL", default="")
 COS_HEALTH_TIMEOUT = env.float("COS_HEALTH_TIMEOUT", default=2.0)
 
+# --- Event highway (apps/core/highway) ---------------------------------------------------------
+COS_EVENTS = {
+    # Approximate number of entries each channel's stream keeps (XADD MAXLEN ~).
+    "STREAM_MAXLEN": env.int("COS_EVENTS_STREAM_MAXLEN", default=100_000),
+    "REDIS_TIMEOUT": env.float("COS_REDIS_TIMEOUT", default=5.0),  # seconds per operation
+    "BREAKER_FAILURES": env.int("COS_BREAKER_FAILURES", default=3),
+    "BREAKER_RECOVERY": env.float("COS_BREAKER_RECOVERY", default=30.0),  # seconds open
+    "BREAKER_SUCCESSES": env.int("COS_BREAKER_SUCCESSES", default=2),  # to close from half-open
+    "RELAY_INTERVAL": env.float("COS_RELAY_INTERVAL", default=1.0),  # seconds between sweeps
+    "RELAY_BATCH": env.int("COS_RELAY_BATCH", default=500),
+    "SUBSCRIBER_MAX_ATTEMPTS": env.int("COS_SUBSCRIBER_MAX_ATTEMPTS", default=5),
+    "LIVEFEED_HEARTBEAT": env.float("COS_LIVEFEED_HEARTBEAT", default=25.0),  # seconds
+    # serve and runsubscribers run the relay and subscribers; tests drive them directly.
+    "RUN_IN_SERVE": env.bool("COS_EVENTS_RUN_IN_SERVE", default=True),
+}
+
+# Each websocket may fall this many messages behind before the layer drops its (and only its)
+# messages: a slow client never blocks publishers or other clients.
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL]},
+        "CONFIG": {"hosts": [REDIS_URL], "capacity": 1000, "expiry": 60},
     }
 }
 

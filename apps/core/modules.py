@@ -111,4 +111,10 @@ class ModuleConfig(AppConfig):
         self.import_module_parts()
 
     def import_module_parts(self) -> None:
-        """Hook for modules to import their signal/event handlers."""
+        """Import the module's `events.py`, where it registers its subscribers."""
+        from importlib import import_module
+
+        from django.utils.module_loading import module_has_submodule
+
+        if module_has_submodule(self.module, "events"):
+            import_module(f"{self.name}.events")

@@ -84,12 +84,27 @@ class Command(BaseCommand):
                         "It is shown only this once."
                     )
                 )
+            worker = self._start_event_worker()
             self.stdout.write(
                 f"COS serving on http://{host}:{port}/ (admin: /admin/). Ctrl-C stops."
             )
-            self._run_server(host, port)
+            try:
+                self._run_server(host, port)
+            finally:
+                if worker is not None:
+                    worker.stop()
         finally:
             lock.release()
+
+    def _start_event_worker(self) -> Any:
+        """The relay and subscribers, in this process: one command gives the whole system."""
+        if not settings.COS_EVENTS["RUN_IN_SERVE"]:
+            return None
+        from apps.core.highway.worker import EventWorker, select_subscribers
+
+        worker = EventWorker(select_subscribers())
+        worker.start()
+        return worker
 
     def _run_server(self, host: str, port: int) -> None:
         import uvicorn

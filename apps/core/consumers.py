@@ -1,0 +1,194 @@
+"""The live feed at /ws/events/: subscribe to channels by name or pattern, replay, then live.
+
+Client -> server (JSON):
+    {"action": "subscribe", "channels": ["mem0.recorded.*"], "since": "1700000000000-0"}
+    {"action": "unsubscribe", "channels": ["mem0.recorded.*"]}
+    {"action": "ping"}
+Server -> client:
+    {"type": "welcome", "heartbeat_s": 25}
+    {"type": "subscribed", "channels": [...]}
+    {"type": "event", "channel": "...", "cursor": "<stream id>", "event": {...}}
+    {"type": "replayed", "count": N}
+    {"type": "heartbeat", "ts": "..."}   {"type": "pong"}
+Close codes: 4401 not authenticated, 4403 a module the user may not view, 4400 a malformed message.
+`cursor` is the stream entry id: send the last one back as `since` to resume after a break.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections import deque
+from typing import Any
+
+import orjson
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.urls import path
+
+from apps.core.highway.connection import async_redis
+from apps.core.highway.envelope import utc_timestamp
+from apps.core.highway.livefeed import group_for_subscription, module_of
+from apps.core.highway.streams import CHANNELS_KEY, EVENT_FIELD, decode, matches, valid_pattern
+
+CLOSE_MALFORMED = 4400
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
+CURSOR = re.compile(r"^\d{1,20}-\d{1,20}$")
+REPLAY_LIMIT = 10_000  # events per channel sent on a `since` replay
+RECENT_IDS = 4096  # event ids remembered to drop live duplicates of replayed events
+
+
+class MalformedMessage(ValueError):
+    pass
+
+
+class LiveFeedConsumer(AsyncWebsocketConsumer):
+    async def connect(self) -> None:
+        # Accept first: a close code only reaches the client on an open websocket.
+        await self.accept()
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        self.user = user
+        self.patterns: set[str] = set()
+        self.joined: set[str] = set()
+        self.view_cache: dict[str, bool] = {}
+        self.recent_ids: deque[str] = deque(maxlen=RECENT_IDS)
+        interval = settings.COS_EVENTS["LIVEFEED_HEARTBEAT"]
+        self.heartbeat = asyncio.create_task(self._beat(interval))
+        await self._send({"type": "welcome", "heartbeat_s": interval})
+
+    async def disconnect(self, code: int) -> None:
+        task = getattr(self, "heartbeat", None)
+        if task is not None:
+            task.cancel()
+        for group in getattr(self, "joined", set()):
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if not hasattr(self, "user"):
+            return
+        try:
+            message = orjson.loads(text_data if text_data is not None else bytes_data or b"")
+            if not isinstance(message, dict):
+                raise MalformedMessage("a message must be a JSON object")
+            await self._dispatch(message)
+        except (orjson.JSONDecodeError, MalformedMessage):
+            await self.close(code=CLOSE_MALFORMED)
+
+    async def _dispatch(self, message: dict[str, Any]) -> None:
+        action = message.get("action")
+        if action == "ping":
+            await self._send({"type": "pong"})
+        elif action == "subscribe":
+            await self._subscribe(_channels_of(message), _since_of(message))
+        elif action == "unsubscribe":
+            self.patterns -= set(_channels_of(message))
+            await self._send({"type": "subscribed", "channels": sorted(self.patterns)})
+        else:
+            raise MalformedMessage(f"unknown action {action!r}")
+
+    async def _subscribe(self, channels: list[str], since: str | None) -> None:
+        for channel in channels:
+            module = module_of(channel)
+            if module is not None and not await self._may_view(module):
+                await self.close(code=CLOSE_FORBIDDEN)
+                return
+        for channel in channels:
+            group = group_for_subscription(channel)
+            if group not in self.joined:
+                await self.channel_layer.group_add(group, self.channel_name)
+                self.joined.add(group)
+        self.patterns |= set(channels)
+        await self._send({"type": "subscribed", "channels": sorted(self.patterns)})
+        if since is not None:
+            await self._replay(channels, since)
+
+    async def _replay(self, channels: list[str], since: str) -> None:
+        client = async_redis()
+        try:
+            known = {decode(c) for c in await client.smembers(CHANNELS_KEY)}
+            missed: list[tuple[tuple[int, int], dict[str, Any]]] = []
+            for channel in sorted(c for c in known if matches(c, channels)):
+                entries: Any = await client.xrange(channel, f"({since}", "+", REPLAY_LIMIT)
+                for raw_cursor, fields in entries:
+                    cursor = decode(raw_cursor)
+                    event = orjson.loads(fields[EVENT_FIELD])
+                    missed.append(
+                        (_order(cursor), {"channel": channel, "cursor": cursor, "event": event})
+                    )
+        finally:
+            await client.aclose()
+        missed.sort(key=lambda item: item[0])
+        sent = 0
+        for _, message in missed:
+            sent += await self._deliver(message)
+        # Live events that arrived meanwhile wait in the channel layer (a consumer handles one
+        # message at a time) and come next; recent_ids drops those the replay already sent.
+        await self._send({"type": "replayed", "count": sent})
+
+    async def livefeed_event(self, message: dict[str, Any]) -> None:
+        """A message from the bridge, through the channel layer group."""
+        await self._deliver(message)
+
+    async def _deliver(self, message: dict[str, Any]) -> int:
+        channel = message["channel"]
+        event_id = message["event"].get("id")
+        if not matches(channel, self.patterns) or event_id in self.recent_ids:
+            return 0
+        module = module_of(channel)
+        if module is not None and not await self._may_view(module):
+            return 0
+        self.recent_ids.append(event_id)
+        cursor, event = message["cursor"], message["event"]
+        await self._send({"type": "event", "channel": channel, "cursor": cursor, "event": event})
+        return 1
+
+    async def _may_view(self, module: str) -> bool:
+        if module not in self.view_cache:
+            check = database_sync_to_async(_may_view_module)
+            self.view_cache[module] = await check(self.user, module)
+        return self.view_cache[module]
+
+    async def _beat(self, interval: float) -> None:
+        while True:
+            await asyncio.sleep(interval)
+            await self._send({"type": "heartbeat", "ts": utc_timestamp()})
+
+    async def _send(self, message: dict[str, Any]) -> None:
+        await self.send(text_data=orjson.dumps(message).decode())
+
+
+def _may_view_module(user: Any, module: str) -> bool:
+    return bool(user.is_superuser or user.has_module_perms(module))
+
+
+def _channels_of(message: dict[str, Any]) -> list[str]:
+    channels = message.get("channels")
+    if (
+        not isinstance(channels, list)
+        or not channels
+        or not all(isinstance(c, str) and valid_pattern(c) for c in channels)
+    ):
+        raise MalformedMessage("'channels' must be a non-empty list of channel names or patterns")
+    return channels
+
+
+def _since_of(message: dict[str, Any]) -> str | None:
+    since = message.get("since")
+    if since is None:
+        return None
+    if not isinstance(since, str) or not CURSOR.match(since):
+        raise MalformedMessage("'since' must be a stream cursor like '1700000000000-0'")
+    return since
+
+
+def _order(cursor: str) -> tuple[int, int]:
+    milliseconds, sequence = cursor.split("-")
+    return int(milliseconds), int(sequence)
+
+
+websocket_urlpatterns = [path("events/", LiveFeedConsumer.as_asgi())]

@@ -1,0 +1,73 @@
+"""`publish()`: write the event to the outbox in the caller's transaction; Redis after commit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from django.db import DEFAULT_DB_ALIAS, transaction
+
+from apps.core.highway.envelope import Event, InvalidEvent, validate_channel
+from apps.core.models import OutboxEntry
+from apps.core.request_context import current_request_id, current_trace_id
+
+
+class UndeclaredEvent(ValueError):
+    """A module published an event type missing from its definition's `emits`."""
+
+
+def _check_declared(source: str, event_type: str) -> None:
+    from apps.core.registry import get_module_config
+
+    try:
+        definition = get_module_config(source).definition
+    except LookupError:
+        return  # a source outside the module registry (an agent, a script) declares nothing
+    if event_type not in definition.emits:
+        raise UndeclaredEvent(
+            f"Module '{source}' publishes {event_type!r} but does not declare it in its "
+            "definition's emits."
+        )
+
+
+def publish(
+    event_type: str,
+    data: dict[str, Any],
+    *,
+    source: str,
+    channel: str | None = None,
+    request_id: str | None = None,
+    trace_id: str | None = None,
+    using: str = DEFAULT_DB_ALIAS,
+    **extra: Any,
+) -> Event:
+    """Record an event; it reaches Redis once the surrounding transaction commits.
+
+    A rolled-back transaction emits nothing. If Redis is down, the event waits in the outbox and
+    the relay delivers it, in order, when Redis is back: the caller's request still succeeds.
+    """
+    _check_declared(source, event_type)
+    event = Event(
+        type=event_type,
+        source=source,
+        channel=validate_channel(channel or event_type),
+        data=data,
+        request_id=request_id or current_request_id(),
+        trace_id=trace_id or current_trace_id(),
+        extra=extra,
+    )
+    try:
+        payload = event.to_bytes()
+    except (TypeError, orjson.JSONEncodeError) as exc:
+        raise InvalidEvent(f"event data is not JSON-serializable: {exc}") from exc
+    entry = OutboxEntry.objects.using(using).create(
+        event_id=event.id, channel=event.channel, payload=payload
+    )
+
+    def deliver() -> None:
+        from apps.core.highway.relay import relay
+
+        relay().deliver_committed(entry.pk, event.channel, payload)
+
+    transaction.on_commit(deliver, using=using)
+    return event

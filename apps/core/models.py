@@ -1,0 +1,39 @@
+"""Core's own tables, in schema `core`."""
+
+from django.db import models
+
+from apps.core.schemas import schema_table
+
+
+class OutboxEntry(models.Model):
+    """An event written in the publisher's transaction, delivered to Redis after commit.
+
+    Rows are delivered in `id` order; `delivered_at` stays empty until Redis has the event, so a
+    Redis outage or a crash loses nothing: the relay delivers what is left.
+    """
+
+    event_id = models.UUIDField(unique=True)
+    channel = models.CharField(max_length=100)
+    payload = models.BinaryField()  # the envelope, exactly as it goes on the stream
+    created_at = models.DateTimeField(auto_now_add=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    stream_id = models.CharField(max_length=40, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        db_table = schema_table("core", "outbox")
+        ordering = ["id"]
+        indexes = [
+            models.Index(
+                fields=["id"],
+                name="outbox_pending_idx",
+                condition=models.Q(delivered_at__isnull=True),
+            )
+        ]
+        verbose_name = "outbox entry"
+        verbose_name_plural = "outbox"
+
+    def __str__(self) -> str:
+        state = "delivered" if self.delivered_at else "pending"
+        return f"{self.channel} {self.event_id} ({state})"
