@@ -8,11 +8,9 @@ import subprocess
 import sys
 import urllib.parse
 import urllib.request
-import uuid
 from pathlib import Path
 
 import psutil
-import psycopg
 import pytest
 import websockets
 from django.conf import settings
@@ -50,26 +48,6 @@ def admin_login(base_url: str, password: str) -> str:
         f"{base_url}/admin/login/", data=form, headers={"Referer": f"{base_url}/admin/login/"}
     )
     return opener.open(request, timeout=10).read().decode()
-
-
-@pytest.fixture
-def scratch_database(database_service):
-    """A database of its own on the configured server, dropped afterwards."""
-    db = settings.DATABASES["default"]
-    name = f"cos_serve_{uuid.uuid4().hex[:8]}"
-    connect = {
-        "host": db["HOST"],
-        "port": db["PORT"] or None,
-        "user": db["USER"],
-        "dbname": "postgres",
-    }
-    with psycopg.connect(**connect, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    host = urllib.parse.quote(db["HOST"], safe="")
-    port = f":{db['PORT']}" if db["PORT"] else ""
-    yield f"postgres://{db['USER']}@{host}{port}/{name}"
-    with psycopg.connect(**connect, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def test_serve_on_configured_services(tmp_path, scratch_database, redis_service):

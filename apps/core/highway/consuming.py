@@ -140,8 +140,15 @@ class SubscriberRunner:
             for _, event in ready:
                 pipe.exists(self._done_key(event.id))
             seen = await pipe.execute()
-        duplicates = [message for (message, _), done in zip(ready, seen, strict=True) if done]
-        fresh = [pair for pair, done in zip(ready, seen, strict=True) if not done]
+        duplicates: list[Message] = []
+        fresh: list[tuple[Message, Event]] = []
+        batch_ids: set[str] = set()
+        for (message, event), done in zip(ready, seen, strict=True):
+            if done or event.id in batch_ids:  # handled before, or twice in this batch
+                duplicates.append(message)
+            else:
+                batch_ids.add(event.id)
+                fresh.append((message, event))
         await self._ack([(m, None) for m in duplicates])
         if not fresh:
             return

@@ -23,7 +23,10 @@ def test_core_api_lists_the_registry():
     modules = api.get("/api/core/modules/").json()
     probe = next(m for m in modules if m["code"] == "probe")
     assert probe["schemas"] == ["probe", "mem0_probe"] and probe["requires"] == ["core"]
-    assert api.get("/api/core/modules/probe/").json()["emits"] == ["probe.item.created"]
+    assert api.get("/api/core/modules/probe/").json()["emits"] == [
+        "probe.item.created",
+        "probe.test.event",
+    ]
     assert api.get("/api/core/modules/ghost/").status_code == 404
 
 

@@ -58,7 +58,10 @@ def test_definition_names_its_schemas():
 def test_registry_lists_installed_modules_in_dependency_order():
     codes = [d.code for d in registry.modules()]
     assert codes.index("core") < codes.index("probe")
-    assert registry.get_module_config("probe").definition.emits == ("probe.item.created",)
+    assert registry.get_module_config("probe").definition.emits == (
+        "probe.item.created",
+        "probe.test.event",
+    )
     with pytest.raises(LookupError):
         registry.get_module_config("nope")
 

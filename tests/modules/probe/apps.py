@@ -11,5 +11,5 @@ class ProbeConfig(ModuleConfig):
         description="Test-only module that exercises the framework.",
         requires=("core",),
         settings=(ModuleSetting("PAGE_SIZE", default=10, cast=int),),
-        emits=("probe.item.created",),
+        emits=("probe.item.created", "probe.test.event"),
     )

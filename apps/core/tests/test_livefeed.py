@@ -1,0 +1,206 @@
+"""The websocket live feed at /ws/events/."""
+
+import uuid
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.contrib.auth.models import Permission, User
+from django.test import Client
+from rest_framework.authtoken.models import Token
+
+from apps.core.events import LiveFeedBridge
+from apps.core.highway.consuming import SubscriberRunner
+from apps.core.highway.envelope import Event
+from cos_project.asgi import application
+
+pytestmark = pytest.mark.django_db(transaction=True)
+ORIGIN = (b"origin", b"http://localhost")
+
+
+@sync_to_async
+def make_user(name, superuser=False, probe_view=False):
+    user = User.objects.create_user(name, password="pw-" + name, is_superuser=superuser)
+    if probe_view:
+        user.user_permissions.add(Permission.objects.get(codename="view_item"))
+    return user
+
+
+@sync_to_async
+def token_for(user):
+    return Token.objects.create(user=user).key
+
+
+async def open_feed(headers=(), path="/ws/events/"):
+    communicator = WebsocketCommunicator(application, path, headers=[ORIGIN, *headers])
+    connected, _ = await communicator.connect()
+    assert connected
+    return communicator
+
+
+async def agent_feed(**user_options):
+    user = await make_user(f"agent_{uuid.uuid4().hex[:6]}", **user_options)
+    feed = await open_feed([(b"authorization", f"Token {await token_for(user)}".encode())])
+    assert (await feed.receive_json_from())["type"] == "welcome"
+    return feed
+
+
+async def closed_with(feed):
+    output = await feed.receive_output(timeout=2)
+    while output["type"] == "websocket.send":
+        output = await feed.receive_output(timeout=2)
+    assert output["type"] == "websocket.close"
+    return output["code"]
+
+
+async def subscribe(feed, channels, **extra):
+    await feed.send_json_to({"action": "subscribe", "channels": channels, **extra})
+    reply = await feed.receive_json_from()
+    assert reply["type"] == "subscribed", reply
+    return reply
+
+
+def bridge_for(channel, start_from="0"):
+    """The live-feed bridge with a group of its own, reading `channel` from `start_from`."""
+    cls = type(
+        "TestBridge", (LiveFeedBridge,),
+        {"group": f"lf_{uuid.uuid4().hex[:8]}", "channels": (channel,), "start_from": start_from,
+         "batch_wait_ms": 20},
+    )  # fmt: skip
+    return SubscriberRunner(cls())
+
+
+async def put(channel, n):
+    import redis.asyncio
+    from django.conf import settings
+
+    client = redis.asyncio.Redis.from_url(settings.REDIS_URL)
+    event = Event(type="probe.test.event", source="probe", channel=channel, data={"n": n})
+    cursor = await client.xadd(channel, {b"event": event.to_bytes()})
+    await client.sadd("cos:channels", channel)
+    await client.aclose()
+    return event, cursor.decode()
+
+
+async def test_anonymous_connections_are_closed_with_4401(highway):
+    feed = await open_feed()
+    assert await closed_with(feed) == 4401
+
+
+async def test_a_bad_token_is_anonymous(highway):
+    feed = await open_feed([(b"authorization", b"Token not-a-token")])
+    assert await closed_with(feed) == 4401
+
+
+async def test_agents_authenticate_with_a_token_in_the_query_string(highway):
+    user = await make_user("querier", superuser=True)
+    feed = await open_feed(path=f"/ws/events/?token={await token_for(user)}")
+    assert (await feed.receive_json_from())["type"] == "welcome"
+    await feed.disconnect()
+
+
+async def test_people_authenticate_with_their_session(highway):
+    user = await make_user("person", superuser=True)
+    client = Client()
+    await sync_to_async(client.force_login)(user)
+    cookie = f"sessionid={client.cookies['sessionid'].value}".encode()
+    feed = await open_feed([(b"cookie", cookie)])
+    assert (await feed.receive_json_from())["type"] == "welcome"
+    await feed.disconnect()
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        b"{not json",
+        b"[1, 2]",
+        b'{"action": "dance"}',
+        b'{"action": "subscribe", "channels": "probe.x"}',
+        b'{"action": "subscribe", "channels": []}',
+        b'{"action": "subscribe", "channels": ["Bad Name"]}',
+        b'{"action": "subscribe", "channels": ["probe.x"], "since": "yesterday"}',
+    ],
+)
+async def test_malformed_messages_close_with_4400(highway, message):
+    feed = await agent_feed(superuser=True)
+    await feed.send_to(text_data=message.decode())
+    assert await closed_with(feed) == 4400
+
+
+async def test_a_module_the_user_may_not_view_closes_with_4403(highway, channel):
+    feed = await agent_feed()
+    await feed.send_json_to({"action": "subscribe", "channels": [channel]})
+    assert await closed_with(feed) == 4403
+
+
+async def test_module_permission_allows_the_subscription(highway, channel):
+    feed = await agent_feed(probe_view=True)
+    assert (await subscribe(feed, [channel]))["channels"] == [channel]
+    await feed.disconnect()
+
+
+async def test_a_published_event_reaches_the_subscriber(highway, channel):
+    feed = await agent_feed(superuser=True)
+    await subscribe(feed, [channel])
+    event, cursor = await put(channel, 1)
+    runner = bridge_for(channel)
+    await runner.refresh_streams()
+    await runner.run_once()
+    message = await feed.receive_json_from(timeout=2)
+    assert message == {
+        "type": "event",
+        "channel": channel,
+        "cursor": cursor,
+        "event": event.as_dict(),
+    }
+    await runner.client.aclose()
+    await feed.disconnect()
+
+
+async def test_patterns_receive_matching_channels_only_and_only_of_visible_modules(highway):
+    prefix = f"t_{uuid.uuid4().hex[:8]}"
+    feed = await agent_feed(probe_view=True)
+    await subscribe(feed, [f"*.{prefix}.*"])  # the module is left open: filtered per event
+    await put(f"core.{prefix}.hidden", 1)  # a module this user may not view
+    await put(f"probe.{prefix}.other", 2)
+    await put(f"probe.{prefix}x.nomatch", 3)
+    runner = bridge_for(f"*.{prefix}*")
+    await runner.refresh_streams()
+    await runner.run_once()
+    message = await feed.receive_json_from(timeout=2)
+    assert message["channel"] == f"probe.{prefix}.other"
+    assert await feed.receive_nothing(timeout=0.3)
+    await runner.client.aclose()
+    await feed.disconnect()
+
+
+async def test_since_replays_what_was_missed_then_goes_live(highway, channel):
+    _, first = await put(channel, 1)
+    runner = bridge_for(channel, start_from="$")
+    await runner.refresh_streams()
+    second, _ = await put(channel, 2)
+    third, _ = await put(channel, 3)
+    feed = await agent_feed(superuser=True)
+    await subscribe(feed, [channel], since=first)
+    replayed = [await feed.receive_json_from(), await feed.receive_json_from()]
+    assert [m["event"]["id"] for m in replayed] == [second.id, third.id]
+    assert await feed.receive_json_from() == {"type": "replayed", "count": 2}
+
+    await runner.run_once()  # 2 and 3 also arrive live: they are not sent twice
+    fourth, _ = await put(channel, 4)
+    await runner.run_once()
+    live = await feed.receive_json_from(timeout=2)
+    assert live["event"]["id"] == fourth.id
+    await runner.client.aclose()
+    await feed.disconnect()
+
+
+async def test_heartbeats_and_pings(highway, settings):
+    settings.COS_EVENTS = {**highway, "LIVEFEED_HEARTBEAT": 0.05}
+    feed = await agent_feed(superuser=True)
+    assert (await feed.receive_json_from(timeout=1))["type"] == "heartbeat"
+    await feed.send_json_to({"action": "ping"})
+    while (reply := await feed.receive_json_from(timeout=1))["type"] == "heartbeat":
+        pass
+    assert reply == {"type": "pong"}
+    await feed.disconnect()

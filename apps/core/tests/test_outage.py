@@ -1,0 +1,87 @@
+"""No event is lost when Redis goes away: a real redis-server, stopped and started again."""
+
+import time
+
+import orjson
+import pytest
+from django.db import transaction
+
+from apps.core.highway.breaker import redis_breaker, reset_redis_breaker
+from apps.core.highway.connection import reset_clients
+from apps.core.highway.publisher import publish
+from apps.core.highway.relay import relay
+from apps.core.models import OutboxEntry
+from tests.redis_process import RedisProcess
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+
+
+@pytest.fixture
+def own_redis(tmp_path, settings, highway):
+    server = RedisProcess(tmp_path).start()
+    settings.REDIS_URL = server.url
+    settings.COS_EVENTS = {**highway, "REDIS_TIMEOUT": 0.5, "BREAKER_RECOVERY": 0.3}
+    reset_redis_breaker()
+    reset_clients()
+    relay().backlog.clear()
+    yield server
+    server.stop()
+    relay().backlog.clear()
+
+
+def publish_n(channel, numbers):
+    for n in numbers:
+        with transaction.atomic():
+            publish("probe.test.event", {"n": n}, source="probe", channel=channel)
+
+
+def stream_numbers(server, channel):
+    import redis
+
+    client = redis.Redis.from_url(server.url)
+    try:
+        return [orjson.loads(f[b"event"])["data"]["n"] for _, f in client.xrange(channel)]
+    finally:
+        client.close()
+
+
+def test_outbox_drains_in_order_after_redis_comes_back(own_redis, channel):
+    publish_n(channel, [1, 2])
+    assert stream_numbers(own_redis, channel) == [1, 2]
+
+    own_redis.stop()
+    publish_n(channel, [3, 4, 5, 6, 7])  # the callers' transactions all succeed
+    pending = OutboxEntry.objects.filter(channel=channel, delivered_at__isnull=True)
+    assert pending.count() == 5
+    assert relay().backlog.is_set()  # after the first failure, new events just queue
+    assert redis_breaker().state == "closed"
+    relay().drain()
+    relay().drain()  # the relay's retries are failures two and three
+    assert redis_breaker().state == "open"
+    assert pending.order_by("id").first().attempts == 3
+    assert relay().drain() == 0  # open: Redis is not even tried
+
+    own_redis.start()  # same port, empty: the first two events were in the old process
+    time.sleep(0.35)  # the breaker's recovery time
+    assert relay().drain() == 5
+    assert stream_numbers(own_redis, channel) == [3, 4, 5, 6, 7]
+    assert not pending.exists()
+    assert not relay().backlog.is_set()
+
+    publish_n(channel, [8])  # the fast path is back; its success closes the breaker
+    assert stream_numbers(own_redis, channel) == [3, 4, 5, 6, 7, 8]
+    assert redis_breaker().state == "closed"
+
+
+def test_events_published_during_an_outage_wait_even_when_redis_returns_first(own_redis, channel):
+    """While a backlog exists, new events queue behind it: order is kept."""
+    own_redis.stop()
+    publish_n(channel, [1])
+    relay().drain()
+    relay().drain()
+    own_redis.start()
+    time.sleep(0.35)
+    publish_n(channel, [2])  # not sent ahead of 1: the process is in backlog mode
+    assert stream_numbers(own_redis, channel) == []
+    relay().drain()
+    assert stream_numbers(own_redis, channel) == [1, 2]

@@ -1,0 +1,78 @@
+"""publish(): outbox row in the caller's transaction, Redis after commit, nothing on rollback."""
+
+import orjson
+import pytest
+from django.db import transaction
+
+from apps.core.highway.envelope import InvalidEvent
+from apps.core.highway.publisher import UndeclaredEvent, publish
+from apps.core.models import OutboxEntry
+from apps.core.request_context import request_id_var
+
+pytestmark = pytest.mark.django_db
+
+
+def stream_events(redis_client, channel):
+    return [orjson.loads(fields[b"event"]) for _, fields in redis_client.xrange(channel)]
+
+
+def test_a_committed_event_reaches_its_stream_and_is_marked_delivered(
+    highway, channel, redis_client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        event = publish("probe.test.event", {"n": 1}, source="probe", channel=channel)
+        assert stream_events(redis_client, channel) == []  # not before commit
+    assert [e["id"] for e in stream_events(redis_client, channel)] == [event.id]
+    entry = OutboxEntry.objects.get(event_id=event.id)
+    assert entry.delivered_at is not None and entry.attempts == 0
+    assert redis_client.sismember("cos:channels", channel)
+
+
+def test_a_rolled_back_transaction_emits_nothing(
+    highway, channel, redis_client, django_capture_on_commit_callbacks
+):
+    def failing_work():
+        with transaction.atomic():
+            publish("probe.test.event", {"n": 1}, source="probe", channel=channel)
+            raise RuntimeError("the caller's work failed")
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError):
+        failing_work()
+    assert callbacks == []
+    assert not OutboxEntry.objects.filter(channel=channel).exists()
+    assert stream_events(redis_client, channel) == []
+
+
+def test_events_carry_the_request_id_of_the_work_in_progress(
+    highway, channel, redis_client, django_capture_on_commit_callbacks
+):
+    token = request_id_var.set("req-abc")
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            publish("probe.test.event", {}, source="probe", channel=channel)
+    finally:
+        request_id_var.reset(token)
+    assert stream_events(redis_client, channel)[0]["request_id"] == "req-abc"
+
+
+def test_the_channel_defaults_to_the_event_type(highway, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        event = publish("probe.test.event", {}, source="probe")
+    assert event.channel == "probe.test.event"
+
+
+def test_a_module_must_declare_what_it_publishes(highway, channel):
+    with pytest.raises(UndeclaredEvent, match=r"Module 'probe' publishes 'probe\.secret'"):
+        publish("probe.secret", {}, source="probe", channel=channel)
+    assert not OutboxEntry.objects.filter(channel=channel).exists()
+
+
+def test_data_that_is_not_json_is_refused_before_anything_is_written(highway, channel):
+    with pytest.raises(InvalidEvent, match="not JSON-serializable"):
+        publish("probe.test.event", {"when": object()}, source="probe", channel=channel)
+    assert not OutboxEntry.objects.filter(channel=channel).exists()
+
+
+def test_a_bad_channel_is_refused(highway):
+    with pytest.raises(InvalidEvent, match="channel"):
+        publish("probe.test.event", {}, source="probe", channel="Not A Channel")
