@@ -12,6 +12,7 @@ from rest_framework.authtoken.models import Token
 from apps.core.events import LiveFeedBridge
 from apps.core.highway.consuming import SubscriberRunner
 from apps.core.highway.envelope import Event
+from apps.core.highway.streams import decode
 from cos_project.asgi import application
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -79,7 +80,7 @@ async def put(channel, n):
     cursor = await client.xadd(channel, {b"event": event.to_bytes()})
     await client.sadd("cos:channels", channel)
     await client.aclose()
-    return event, cursor.decode()
+    return event, decode(cursor)
 
 
 async def test_anonymous_connections_are_closed_with_4401(highway):

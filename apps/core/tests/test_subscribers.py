@@ -150,7 +150,7 @@ async def test_an_invalid_envelope_is_dead_lettered_at_once(aredis, channel):
 
 async def test_a_batch_handler_gets_whole_batches_and_is_retried_as_a_whole(aredis, channel):
     batches = []
-    failures = []
+    failures: list[int] = []
 
     def handle_batch(self, events):
         if not failures:
