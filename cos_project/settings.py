@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 from apps.core.discovery import discover_modules, installed_apps_for
 from apps.core.module_settings import settings_from_environment
@@ -127,13 +128,26 @@ COS_EVENTS = {
     "RUN_IN_SERVE": env.bool("COS_EVENTS_RUN_IN_SERVE", default=True),
 }
 
-# Each websocket may fall this many messages behind before the layer drops its (and only its)
-# messages: a slow client never blocks publishers or other clients.
+# COS_CHANNEL_LAYER picks channels-redis' layer. "pubsub" (the default) won on the numbers in
+# docs/benchmarks.md: no drops when fanning out to 1,000 websockets, and no group membership
+# kept in Redis (the "core" layer's stale members after a crash slow every group send until
+# they expire). "core" bounds each websocket's backlog (capacity) and drops beyond it.
+_CHANNEL_LAYER_BACKENDS = {
+    "core": ("channels_redis.core.RedisChannelLayer", {"capacity": 1000, "expiry": 60}),
+    "pubsub": ("channels_redis.pubsub.RedisPubSubChannelLayer", {}),
+}
+_layer_name = env.str("COS_CHANNEL_LAYER", default="pubsub")
+if _layer_name not in _CHANNEL_LAYER_BACKENDS:
+    raise ImproperlyConfigured(f"COS_CHANNEL_LAYER must be core or pubsub, not {_layer_name!r}.")
+_layer_backend, _layer_options = _CHANNEL_LAYER_BACKENDS[_layer_name]
+# redis-py's asyncio pool allows 100 connections and then raises; the layer needs about one per
+# websocket joining or leaving a group at the same moment.
+_layer_host = {
+    "address": REDIS_URL,
+    "max_connections": env.int("COS_CHANNEL_LAYER_MAX_CONNECTIONS", default=2000),
+}
 CHANNEL_LAYERS = {
-    "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL], "capacity": 1000, "expiry": 60},
-    }
+    "default": {"BACKEND": _layer_backend, "CONFIG": {"hosts": [_layer_host], **_layer_options}}
 }
 
 # --- Auth, i18n, static -----------------------------------------------------------------------

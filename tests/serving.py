@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -25,6 +26,9 @@ class ServeProcess:
         self.port = port or free_port()
         self.env = env
         self.process: subprocess.Popen[str] | None = None
+        # A file, not a pipe: nobody reads a pipe while serve runs, and a full one blocks its
+        # logging, which freezes the server.
+        self.log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115
         self.output = ""
 
     @property
@@ -36,7 +40,7 @@ class ServeProcess:
             [sys.executable, "manage.py", "serve", "--port", str(self.port)],
             cwd=BASE_DIR,
             env=self.env,
-            stdout=subprocess.PIPE,
+            stdout=self.log,
             stderr=subprocess.STDOUT,
             text=True,
         )
@@ -57,11 +61,12 @@ class ServeProcess:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGINT)
         try:
-            out, _ = self.process.communicate(timeout=30)
+            self.process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             self.process.kill()
-            out, _ = self.process.communicate()
-        self.output += out or ""
+            self.process.wait()
+        self.log.seek(0)
+        self.output = self.log.read()
         return self.output
 
 

@@ -55,3 +55,8 @@ def test_web_serves_on_port_8000_through_the_serve_command():
     assert web["ports"] == ["8000:8000"]
     assert web["command"][:3] == ["python", "manage.py", "serve"]
     assert "0.0.0.0" in web["command"]
+
+
+def test_the_worker_runs_the_relay_and_subscribers_and_web_leaves_them_to_it():
+    assert SERVICES["worker"]["command"] == ["python", "manage.py", "runsubscribers"]
+    assert SERVICES["web"]["environment"]["COS_EVENTS_RUN_IN_SERVE"] == "false"

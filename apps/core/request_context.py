@@ -34,11 +34,15 @@ class RequestIdLogFilter(logging.Filter):
         return True
 
 
+try:  # resolved once: a failed import is retried (and slow) on every attempt
+    from opentelemetry import trace as _otel_trace  # type: ignore[import-not-found]
+except ImportError:
+    _otel_trace = None
+
+
 def current_trace_id() -> str | None:
     """The current OpenTelemetry trace id (hex), when OpenTelemetry is installed and tracing."""
-    try:
-        from opentelemetry import trace  # type: ignore[import-not-found]
-    except ImportError:
+    if _otel_trace is None:
         return None
-    context = trace.get_current_span().get_span_context()
+    context = _otel_trace.get_current_span().get_span_context()
     return format(context.trace_id, "032x") if context.is_valid else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 import orjson
@@ -16,14 +17,23 @@ class UndeclaredEvent(ValueError):
     """A module published an event type missing from its definition's `emits`."""
 
 
-def _check_declared(source: str, event_type: str) -> None:
+@cache
+def _declared_by(source: str) -> frozenset[str] | None:
+    """Event types a module declares (None for sources outside the registry). Modules are fixed
+    once Django has started, so this is computed once per source."""
     from apps.core.registry import get_module_config
 
     try:
-        definition = get_module_config(source).definition
+        return frozenset(get_module_config(source).definition.emits)
     except LookupError:
+        return None
+
+
+def _check_declared(source: str, event_type: str) -> None:
+    declared = _declared_by(source)
+    if declared is None:
         return  # a source outside the module registry (an agent, a script) declares nothing
-    if event_type not in definition.emits:
+    if event_type not in declared:
         raise UndeclaredEvent(
             f"Module '{source}' publishes {event_type!r} but does not declare it in its "
             "definition's emits."

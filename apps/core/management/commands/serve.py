@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import fcntl
 import os
 import secrets
+import signal
+import threading
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -12,6 +15,10 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from apps.core.highway.consuming import run_subscribers
+from apps.core.highway.relay import start_relay_thread
+from apps.core.highway.worker import select_subscribers
 
 ADMIN_USERNAME = "admin"
 
@@ -84,27 +91,12 @@ class Command(BaseCommand):
                         "It is shown only this once."
                     )
                 )
-            worker = self._start_event_worker()
             self.stdout.write(
                 f"COS serving on http://{host}:{port}/ (admin: /admin/). Ctrl-C stops."
             )
-            try:
-                self._run_server(host, port)
-            finally:
-                if worker is not None:
-                    worker.stop()
+            self._run_server(host, port)
         finally:
             lock.release()
-
-    def _start_event_worker(self) -> Any:
-        """The relay and subscribers, in this process: one command gives the whole system."""
-        if not settings.COS_EVENTS["RUN_IN_SERVE"]:
-            return None
-        from apps.core.highway.worker import EventWorker, select_subscribers
-
-        worker = EventWorker(select_subscribers())
-        worker.start()
-        return worker
 
     def _run_server(self, host: str, port: int) -> None:
         import uvicorn
@@ -121,13 +113,41 @@ class Command(BaseCommand):
             ws="websockets-sansio",
         )
         server = uvicorn.Server(config)
+        events = settings.COS_EVENTS["RUN_IN_SERVE"]
+        relay_thread = start_relay_thread() if events else None
+        subscribers = select_subscribers() if events else []
+
+        async def serve_with_subscribers() -> None:
+            # Subscribers share uvicorn's event loop: the live-feed bridge hands events to the
+            # websockets without crossing threads.
+            stopping = asyncio.Event()
+            running = asyncio.create_task(run_subscribers(subscribers, stopping))
+            try:
+                await server.serve()
+            finally:
+                stopping.set()
+                await running
+
+        # The loop runs in a worker thread, so uvicorn installs no signal handlers; this thread
+        # takes Ctrl-C / SIGTERM: the first stops gracefully, a second one forces the exit.
+        def request_exit(*_: Any) -> None:
+            if server.should_exit:
+                server.force_exit = True
+            server.should_exit = True
+
+        previous = {
+            sig: signal.signal(sig, request_exit) for sig in (signal.SIGINT, signal.SIGTERM)
+        }
+        loop_thread = threading.Thread(target=asyncio.run, args=(serve_with_subscribers(),))
         try:
-            # Handles SIGINT / SIGTERM: finishes in-flight requests, then re-raises the signal.
-            server.run()
-        except KeyboardInterrupt:
-            pass
-        except SystemExit as exc:  # uvicorn exits this way when it cannot bind
-            raise CommandError(f"Cannot serve on {host}:{port} (is the port in use?).") from exc
+            loop_thread.start()
+            while loop_thread.is_alive():
+                loop_thread.join(0.2)
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+            if relay_thread is not None:
+                relay_thread.stop()
         if not server.started:
             raise CommandError(f"Cannot serve on {host}:{port} (is the port in use?).")
         self.stdout.write("COS stopped.")

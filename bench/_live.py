@@ -1,0 +1,30 @@
+"""Helpers for the live-feed benchmarks: a running `serve` and an agent token."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tempfile
+
+from tests.serving import ServeProcess, serve_env
+
+
+def start_serve(**extra_env: str) -> ServeProcess:
+    env = serve_env(
+        DATABASE_URL=os.environ["DATABASE_URL"],
+        REDIS_URL=os.environ["REDIS_URL"],
+        COS_VAR_DIR=tempfile.mkdtemp(prefix="cos-bench-"),
+        COS_ADMIN_PASSWORD=secrets.token_urlsafe(16),
+        COS_TEST_MODULES="1",
+        LOG_LEVEL="WARNING",
+        **extra_env,
+    )
+    return ServeProcess(env).start()
+
+
+def agent_token() -> str:
+    from django.contrib.auth.models import User
+    from rest_framework.authtoken.models import Token
+
+    admin = User.objects.get(username="admin")
+    return Token.objects.get_or_create(user=admin)[0].key

@@ -1,0 +1,98 @@
+"""End to end: an event committed in this process, received by a websocket client of a running
+`serve` (outbox -> Redis Stream -> bridge subscriber -> channel layer -> websocket).
+
+    uv run python bench/e2e.py [--rate 200] [--seconds 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import time
+import uuid
+
+from _setup import setup_django, summary
+
+setup_django()
+
+import websockets  # noqa: E402
+from _live import agent_token, start_serve  # noqa: E402
+from django.db import transaction  # noqa: E402
+from websockets.typing import Origin  # noqa: E402
+
+from apps.core.highway.publisher import publish  # noqa: E402
+
+
+def publish_at_rate(channel: str, rate: int, count: int) -> None:
+    interval = 1 / rate
+    next_at = time.perf_counter()
+    for i in range(count):
+        with transaction.atomic():
+            publish(
+                "probe.test.event", {"i": i, "sent": time.time()}, source="probe", channel=channel
+            )
+        next_at += interval
+        time.sleep(max(0.0, next_at - time.perf_counter()))
+
+
+async def run(port: int, token: str, rate: int, seconds: int) -> None:
+    channel = f"probe.e2e_{uuid.uuid4().hex[:8]}"
+    count = rate * seconds
+    url = f"ws://127.0.0.1:{port}/ws/events/?token={token}"
+    latencies: list[float] = []
+    to_stream: list[float] = []  # sent -> XADD time (the cursor is Redis' clock, in ms)
+    from_stream: list[float] = []  # XADD -> received
+    async with websockets.connect(url, origin=Origin("http://127.0.0.1"), max_queue=None) as ws:
+        await ws.recv()
+        await ws.send(json.dumps({"action": "subscribe", "channels": [channel]}))
+        await ws.recv()
+        await asyncio.to_thread(
+            publish_at_rate, channel, 5, 5
+        )  # warm-up: the bridge finds the stream
+        await asyncio.sleep(1.5)
+        warm = 5
+
+        async def read() -> None:
+            nonlocal warm
+            while len(latencies) < count:
+                message = json.loads(await ws.recv())
+                if message["type"] != "event":
+                    continue
+                if warm:
+                    warm -= 1
+                    continue
+                received = time.time()
+                sent = message["event"]["data"]["sent"]
+                added = int(message["cursor"].split("-")[0]) / 1000
+                latencies.append((received - sent) * 1000)
+                to_stream.append((added - sent) * 1000)
+                from_stream.append((received - added) * 1000)
+
+        reader = asyncio.create_task(read())
+        await asyncio.to_thread(publish_at_rate, channel, rate, count)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(reader, timeout=15)
+    print(f"e2e benchmark: {count} events at {rate}/s, received {len(latencies)}")
+    summary("publish start -> websocket client", latencies)
+    summary("  publish start -> on the stream", to_stream)
+    summary("  on the stream -> websocket client", from_stream)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rate", type=int, default=200)
+    parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--layer", choices=["core", "pubsub"], default="pubsub")
+    args = parser.parse_args()
+    print(f"channel layer: {args.layer}")
+    server = start_serve(COS_CHANNEL_LAYER=args.layer)
+    try:
+        asyncio.run(run(server.port, agent_token(), args.rate, args.seconds))
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()
