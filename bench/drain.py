@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import time
 import uuid
+from typing import Any
 
 from _setup import setup_django
 
@@ -41,7 +42,8 @@ def main() -> None:
     print(
         f"rate: {delivered / seconds:,.0f} events/s; stream length {on_stream}; in order: ", end=""
     )
-    first, last = sync_redis().xrange(channel, count=1), sync_redis().xrevrange(channel, count=1)
+    first: Any = sync_redis().xrange(channel, count=1)
+    last: Any = sync_redis().xrevrange(channel, count=1)
     print(
         Event.parse(first[0][1][b"event"]).data["n"] == 0
         and Event.parse(last[0][1][b"event"]).data["n"] == rows - 1

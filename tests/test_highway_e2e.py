@@ -97,3 +97,52 @@ def test_runsubscribers_names_unknown_subscribers(stack_env):
     result = manage(stack_env, "runsubscribers", "nope")
     assert result.returncode == 1
     assert "Unknown subscriber(s): nope. Known: core.livefeed." in result.stderr
+
+
+PUBLISH_MANY = """
+from django.db import transaction
+from apps.core.highway.publisher import publish
+for n in range({count}):
+    data = {{"n": n, "text": "x" * 2000}}
+    with transaction.atomic():
+        publish("probe.test.event", data, source="probe", channel="{channel}")
+"""
+
+
+def test_a_client_that_stops_reading_slows_neither_publishers_nor_other_clients(stack_env):
+    server = ServeProcess(stack_env).start()
+    count = 500  # 500 x 2 kB: far more than the socket buffers of a client that never reads
+    try:
+        token = manage(stack_env, "drf_create_token", "admin").stdout.split()[2]
+        channel = f"probe.slow_{uuid.uuid4().hex[:8]}"
+        url = f"ws://127.0.0.1:{server.port}/ws/events/?token={token}"
+        subscribe = json.dumps({"action": "subscribe", "channels": ["probe.*"]})
+
+        async def scenario() -> int:
+            origin = Origin("http://127.0.0.1")
+            # max_queue=1: once one message waits unread, this client stops reading its socket,
+            # so the server's writes to it back up (TCP backpressure), as with a stalled device.
+            async with (
+                websockets.connect(url, origin=origin, max_queue=1) as slow,
+                websockets.connect(url, origin=origin) as fast,
+            ):
+                for ws in (slow, fast):
+                    await ws.recv()
+                    await ws.send(subscribe)
+                    await ws.recv()
+                published = await asyncio.to_thread(
+                    manage, stack_env, "shell", "-c",
+                    PUBLISH_MANY.format(count=count, channel=channel), timeout=120,
+                )  # fmt: skip
+                assert published.returncode == 0, published.stderr
+                received = 0
+                while received < count:
+                    message = json.loads(await asyncio.wait_for(fast.recv(), timeout=20))
+                    if message["type"] == "event" and message["channel"] == channel:
+                        received += 1
+                return received
+
+        assert asyncio.run(scenario()) == count
+    finally:
+        output = server.stop()
+    assert "Traceback" not in output, output

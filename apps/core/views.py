@@ -11,6 +11,8 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_safe
 
 from apps.core import health, registry
+from apps.core.highway import relay
+from apps.core.highway.breaker import redis_breaker
 
 STARTED_AT = datetime.now(UTC)
 _STARTED_MONOTONIC = time.monotonic()
@@ -57,5 +59,6 @@ def status_view(request: HttpRequest) -> JsonResponse:
                 {"code": m.code, "name": m.name, "version": m.version, "kind": m.kind}
                 for m in registry.modules()
             ],
+            "events": {"breaker": redis_breaker().snapshot(), "outbox": relay.status()},
         }
     )

@@ -90,6 +90,7 @@ def test_status_lists_modules_and_uptime(client):
     body = client.get("/status").json()
     assert body["status"] == "ok" and body["uptime_s"] >= 0
     assert [m["code"] for m in body["modules"]][:1] == ["core"]
-    assert {"code": "probe", "name": "Probe", "version": "1.0.0", "kind": "optional"} in body[
-        "modules"
-    ]
+    probe = {"code": "probe", "name": "Probe", "version": "1.0.0", "kind": "optional"}
+    assert probe in body["modules"]
+    assert body["events"]["breaker"]["state"] in {"closed", "open", "half_open"}
+    assert body["events"]["outbox"]["pending"] >= 0
