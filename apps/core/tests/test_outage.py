@@ -88,3 +88,28 @@ def test_events_published_during_an_outage_wait_even_when_redis_returns_first(ow
     assert stream_numbers(own_redis, channel) == []
     relay().drain()
     assert stream_numbers(own_redis, channel) == [1, 2]
+
+
+def test_the_relay_thread_delivers_rows_a_crashed_process_left_behind(own_redis, channel, settings):
+    """Rows committed by a process that died before sending them (no on-commit ever ran)."""
+    from apps.core.highway.envelope import Event
+    from apps.core.highway.relay import RelayThread
+
+    settings.COS_EVENTS = {**settings.COS_EVENTS, "RELAY_INTERVAL": 0.05}
+    events = [
+        Event(type="probe.test.event", source="probe", channel=channel, data={"n": n})
+        for n in range(5)
+    ]
+    OutboxEntry.objects.bulk_create(
+        [OutboxEntry(event_id=e.id, channel=channel, payload=e.to_bytes()) for e in events]
+    )
+    thread = RelayThread(relay())
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while OutboxEntry.objects.filter(channel=channel, delivered_at__isnull=True).exists():
+            assert time.monotonic() < deadline, "the relay thread did not deliver"
+            time.sleep(0.05)
+    finally:
+        thread.stop()
+    assert stream_numbers(own_redis, channel) == [0, 1, 2, 3, 4]

@@ -227,3 +227,23 @@ def test_registration_names_and_validates_subscribers():
     with pytest.raises(ValueError, match="invalid channels"):
         register(type("Bad", (Subscriber,), {"channels": ("Not Valid",)}))
     assert "core.livefeed" in registered()  # core's bridge, registered at start-up
+
+
+async def test_stopping_finishes_and_acknowledges_the_events_in_hand(aredis, channel):
+    started, finished = asyncio.Event(), []
+
+    async def slow(self, event):
+        started.set()
+        await asyncio.sleep(0.3)
+        finished.append(event.id)
+
+    cls = subscriber_for(channel, handle=slow, batch_wait_ms=50)
+    runner = SubscriberRunner(cls(), client=aredis)
+    [event] = make_events(channel, 1)
+    await put(aredis, [event])
+    task = asyncio.create_task(runner.run())
+    await asyncio.wait_for(started.wait(), timeout=5)
+    runner.stop()  # while the handler is still working
+    await asyncio.wait_for(task, timeout=5)
+    assert finished == [event.id]
+    assert (await aredis.xpending(channel, cls.group))["pending"] == 0
