@@ -113,3 +113,17 @@ def test_the_relay_thread_delivers_rows_a_crashed_process_left_behind(own_redis,
     finally:
         thread.stop()
     assert stream_numbers(own_redis, channel) == [0, 1, 2, 3, 4]
+
+
+def test_an_api_request_that_publishes_succeeds_while_redis_is_down(own_redis):
+    from django.contrib.auth.models import User
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(User.objects.create_superuser("editor"))
+    own_redis.stop()
+    response = api.post("/api/probe/items/", {"title": "Written offline"}, format="json")
+    assert response.status_code == 201, response.content
+    entry = OutboxEntry.objects.get(channel="probe.items")
+    assert entry.delivered_at is None and entry.attempts == 1
+    assert orjson.loads(bytes(entry.payload))["data"]["title"] == "Written offline"

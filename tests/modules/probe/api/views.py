@@ -2,7 +2,9 @@ from rest_framework import permissions, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 
+from tests.modules.probe import services
 from tests.modules.probe.api.serializers import ItemSerializer
 from tests.modules.probe.models import Item
 
@@ -11,6 +13,9 @@ class ItemViewSet(viewsets.ModelViewSet):
     queryset = Item.objects.order_by("id")
     serializer_class = ItemSerializer
     permission_classes = [permissions.DjangoModelPermissions]
+
+    def perform_create(self, serializer: BaseSerializer[Item]) -> None:
+        serializer.instance = services.create_item(**serializer.validated_data)
 
     @action(detail=False, methods=["get"])
     def boom(self, request: Request) -> Response:
