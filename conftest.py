@@ -6,6 +6,7 @@ A test needing an unreachable service skips, or fails when COS_REQUIRE_SERVICES=
 """
 
 import os
+import uuid
 from functools import cache
 
 import pytest
@@ -20,6 +21,12 @@ _SESSION_ENGINES = engines.provide()
 import django  # noqa: E402
 
 django.setup()  # settings now see the engines' URLs; pytest-django finds Django ready
+
+import redis as redis_lib  # noqa: E402
+from django.conf import settings as django_settings  # noqa: E402
+
+from apps.core.highway.breaker import reset_redis_breaker  # noqa: E402
+from apps.core.highway.connection import reset_clients  # noqa: E402
 
 
 @cache
@@ -80,6 +87,30 @@ def redis_service(embedded_engines):
 @pytest.fixture(scope="session")
 def django_db_setup(database_service, django_db_setup):
     """pytest-django's test database, once the database is known to be reachable."""
+
+
+@pytest.fixture
+def highway(settings, redis_service):
+    """The highway with fresh clients and breaker, reset again afterwards."""
+    settings.COS_EVENTS = {**django_settings.COS_EVENTS}
+    reset_redis_breaker()
+    reset_clients()
+    yield settings.COS_EVENTS
+    reset_redis_breaker()
+    reset_clients()
+
+
+@pytest.fixture
+def channel():
+    """A channel of the probe module no other test uses."""
+    return f"probe.t_{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def redis_client(redis_service):
+    client = redis_lib.Redis.from_url(django_settings.REDIS_URL)
+    yield client
+    client.close()
 
 
 def pytest_runtest_setup(item):

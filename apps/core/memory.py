@@ -1,0 +1,124 @@
+"""L1 memory, a capability of every module: abstract models each module makes concrete in its
+`mem0_<code>` schema (cc is the example), and the lookup of a module's concrete models.
+
+Relations name "BaseLog" without an app label, so each module's EventLog and PromptTrace point
+at that module's own BaseLog.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cache
+
+from django.apps import apps
+from django.db import models
+from django.utils import timezone
+
+SCRATCH_NOTE_TTL = timedelta(days=7)
+
+
+class Level(models.TextChoices):
+    DEBUG = "debug"
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+    CRITICAL = "critical"
+
+
+class AbstractBaseLog(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    timestamp = models.DateTimeField(default=timezone.now, db_index=True)
+    level = models.CharField(max_length=10, choices=Level.choices, default=Level.INFO)
+    message = models.TextField()
+    payload = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-timestamp"]
+        indexes = [models.Index(fields=["level", "timestamp"], name="%(app_label)s_log_level_idx")]
+
+    def __str__(self) -> str:
+        return f"[{self.level}] {self.message[:60]}"
+
+
+class AbstractEventLog(models.Model):
+    # "BaseLog" resolves in each concrete module; django-stubs cannot follow it from here.
+    base_log = models.OneToOneField(  # type: ignore[misc]
+        "BaseLog", on_delete=models.CASCADE, related_name="event"
+    )
+    event_type = models.CharField(max_length=100, db_index=True)
+    event_data = models.JSONField(default=dict, blank=True)
+    request_id = models.CharField(max_length=128, db_index=True)
+    trace_id = models.CharField(max_length=64, blank=True, db_index=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.event_type} ({self.request_id})"
+
+
+class AbstractPromptTrace(models.Model):
+    base_log = models.OneToOneField(  # type: ignore[misc]
+        "BaseLog", on_delete=models.CASCADE, related_name="prompt"
+    )
+    prompt_text = models.TextField()
+    response_text = models.TextField(blank=True)
+    execution_time_ms = models.FloatField(null=True, blank=True)
+    token_count = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.prompt_text[:60]
+
+
+def default_note_expiry() -> datetime:
+    return timezone.now() + SCRATCH_NOTE_TTL
+
+
+class AbstractScratchNote(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    key = models.CharField(max_length=255, db_index=True)
+    content = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(default=default_note_expiry, db_index=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+@dataclass(frozen=True)
+class MemoryModels:
+    base_log: type[AbstractBaseLog]
+    event_log: type[AbstractEventLog]
+    prompt_trace: type[AbstractPromptTrace]
+    scratch_note: type[AbstractScratchNote] | None
+
+
+class NoMemory(LookupError):
+    """The module has no concrete L1 memory models."""
+
+
+@cache
+def memory_models(module: str) -> MemoryModels:
+    try:
+        found = list(apps.get_app_config(module).get_models())
+    except LookupError as exc:
+        raise NoMemory(f"No installed module {module!r}.") from exc
+
+    def concrete(abstract: type[models.Model]) -> type | None:
+        return next((m for m in found if issubclass(m, abstract)), None)
+
+    base_log, event_log = concrete(AbstractBaseLog), concrete(AbstractEventLog)
+    prompt_trace = concrete(AbstractPromptTrace)
+    if base_log is None or event_log is None or prompt_trace is None:
+        raise NoMemory(f"Module {module!r} has no L1 memory models (mem0_{module}).")
+    return MemoryModels(base_log, event_log, prompt_trace, concrete(AbstractScratchNote))
