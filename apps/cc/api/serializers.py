@@ -2,7 +2,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from apps.cc.models import BaseLog
+from apps.cc.models import BaseLog, ScratchNote
 from apps.core.memory import Level
 
 
@@ -44,3 +44,33 @@ class LogSerializer(serializers.ModelSerializer):
     def get_prompt(self, log: BaseLog) -> dict[str, Any] | None:
         trace = getattr(log, "prompt", None)
         return PromptSerializer(trace).data if trace is not None else None
+
+
+MAX_TTL_SECONDS = 365 * 24 * 3600
+
+
+class NoteSerializer(serializers.ModelSerializer):
+    ttl_seconds = serializers.IntegerField(
+        write_only=True, required=False, min_value=1, max_value=MAX_TTL_SECONDS,
+        help_text="Lifetime from now; 7 days when omitted.",
+    )  # fmt: skip
+
+    class Meta:
+        model = ScratchNote
+        fields = ["id", "key", "content", "created_at", "expires_at", "ttl_seconds"]
+        read_only_fields = ["created_at", "expires_at"]
+
+
+class NoteQuerySerializer(serializers.Serializer):
+    key_prefix = serializers.CharField(required=False, default="", max_length=255)
+    include_expired = serializers.BooleanField(required=False, default=False)
+    limit = serializers.IntegerField(required=False, default=100, min_value=1, max_value=1000)
+    offset = serializers.IntegerField(required=False, default=0, min_value=0)
+
+
+class NoteStatsSerializer(serializers.Serializer):
+    total = serializers.IntegerField()
+    active = serializers.IntegerField()
+    expired = serializers.IntegerField()
+    oldest = serializers.DateTimeField(allow_null=True)
+    newest = serializers.DateTimeField(allow_null=True)

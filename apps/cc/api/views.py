@@ -1,13 +1,23 @@
+from django.http import Http404
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 
-from apps.cc import selectors
+from apps.cc import selectors, services
 from apps.cc.api.filters import LogFilter
-from apps.cc.api.serializers import LogSerializer, LogWriteSerializer
+from apps.cc.api.serializers import (
+    LogSerializer,
+    LogWriteSerializer,
+    NoteQuerySerializer,
+    NoteSerializer,
+    NoteStatsSerializer,
+)
+from apps.cc.models import ScratchNote
 from apps.core.services import log_l1
 
 
@@ -35,3 +45,49 @@ class LogViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
         recorded = log_l1("cc", **incoming.validated_data)
         log = selectors.logs().get(pk=recorded.base_log_id)
         return Response(LogSerializer(log).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["cc"])
+class NoteViewSet(viewsets.ModelViewSet):
+    """Scratch notes with an expiry (7 days unless `ttl_seconds` says otherwise)."""
+
+    serializer_class = NoteSerializer
+    queryset = selectors.notes(include_expired=True)
+
+    @extend_schema(parameters=[NoteQuerySerializer])
+    def list(self, request: Request) -> Response:
+        query = NoteQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        options = query.validated_data
+        found = selectors.notes(
+            key_prefix=options["key_prefix"], include_expired=options["include_expired"]
+        )
+        page = found[options["offset"] : options["offset"] + options["limit"]]
+        return Response({"count": found.count(), "results": NoteSerializer(page, many=True).data})
+
+    def perform_create(self, serializer: BaseSerializer[ScratchNote]) -> None:
+        serializer.instance = services.create_note(**serializer.validated_data)
+
+    def perform_update(self, serializer: BaseSerializer[ScratchNote]) -> None:
+        assert serializer.instance is not None
+        serializer.instance = services.update_note(serializer.instance, **serializer.validated_data)
+
+    def perform_destroy(self, instance: ScratchNote) -> None:
+        services.delete_note(instance)
+
+    @action(detail=False, methods=["get"], url_path=r"key/(?P<key>[^/]+)")
+    def by_key(self, request: Request, key: str) -> Response:
+        note = selectors.note_by_key(key)
+        if note is None:
+            raise Http404(f"No unexpired note with key {key!r}.")
+        return Response(NoteSerializer(note).data)
+
+    @extend_schema(responses=NoteStatsSerializer)
+    @action(detail=False, methods=["get"])
+    def stats(self, request: Request) -> Response:
+        return Response(NoteStatsSerializer(selectors.note_stats()).data)
+
+    @extend_schema(request=None, responses={200: dict})
+    @action(detail=False, methods=["post"])
+    def cleanup(self, request: Request) -> Response:
+        return Response({"deleted": services.clean_expired_notes()})

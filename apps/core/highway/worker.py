@@ -15,6 +15,7 @@ from django.db import close_old_connections
 from apps.core.highway.consuming import run_subscribers
 from apps.core.highway.relay import RelayThread, start_relay_thread
 from apps.core.highway.subscribers import Subscriber, registered
+from apps.core.schedule import run_periodic
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +62,9 @@ class EventWorker:
         self._loop = asyncio.get_running_loop()
         self._stopping = asyncio.Event()
         self._ready.set()
-        await run_subscribers(self.subscribers, self._stopping)
+        await asyncio.gather(
+            run_subscribers(self.subscribers, self._stopping), run_periodic(self._stopping)
+        )
 
     def stop(self, timeout: float = 15) -> None:
         """Finish the events in hand, acknowledge them, then stop."""

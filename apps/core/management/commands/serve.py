@@ -19,6 +19,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from apps.core.highway.consuming import run_subscribers
 from apps.core.highway.relay import start_relay_thread
 from apps.core.highway.worker import select_subscribers
+from apps.core.schedule import run_periodic
 
 ADMIN_USERNAME = "admin"
 
@@ -121,7 +122,10 @@ class Command(BaseCommand):
             # Subscribers share uvicorn's event loop: the live-feed bridge hands events to the
             # websockets without crossing threads.
             stopping = asyncio.Event()
-            running = asyncio.create_task(run_subscribers(subscribers, stopping))
+            running = asyncio.gather(
+                run_subscribers(subscribers, stopping),
+                run_periodic(stopping) if events else asyncio.sleep(0),
+            )
             try:
                 await server.serve()
             finally:
