@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import signal
-import threading
+import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -28,13 +28,17 @@ class Command(BaseCommand):
             for subscriber in subscribers:
                 self.stdout.write(f"{subscriber.name}: {', '.join(subscriber.channels)}")
             return
-        stop = threading.Event()
+        # A plain flag, not threading.Event: a handler calling Event.set() can deadlock when the
+        # signal lands while this thread holds the Event's lock inside Event.wait().
+        signalled: list[int] = []
         for signum in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, lambda *_: stop.set())
+            signal.signal(signum, lambda number, _frame: signalled.append(number))
         worker = EventWorker(subscribers, relay=not no_relay)
         worker.start()
         self.stdout.write(f"Running {len(subscribers)} subscriber(s); Ctrl-C stops.")
-        stop.wait()
+        self.stdout.flush()
+        while not signalled:
+            time.sleep(0.2)
         self.stdout.write("Stopping: finishing events in hand...")
         worker.stop()
         self.stdout.write("Stopped.")
