@@ -77,7 +77,7 @@ def publish(
     def deliver() -> None:
         from apps.core.highway.relay import relay
 
-        relay().deliver_committed(entry.pk, event.channel, payload)
+        relay().deliver_committed(entry.pk, event.channel, payload, using=using)
 
     transaction.on_commit(deliver, using=using)
     return event

@@ -15,7 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, close_old_connections, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, close_old_connections, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -42,7 +42,9 @@ class Relay:
             add_to_pipeline(pipe, channel, payload, maxlen)
         pipe.execute()
 
-    def deliver_committed(self, entry_id: int, channel: str, payload: bytes) -> None:
+    def deliver_committed(
+        self, entry_id: int, channel: str, payload: bytes, using: str = DEFAULT_DB_ALIAS
+    ) -> None:
         """Called on commit. Never raises: a failure leaves the row to the relay."""
         breaker = redis_breaker()
         if self.backlog.is_set() or not breaker.allows_calls():
@@ -51,11 +53,12 @@ class Relay:
         try:
             breaker.call(self._send, [(entry_id, channel, payload)])
         except Exception as exc:  # the breaker has counted it; the row waits for the relay
-            self._record_failure([entry_id], exc)
+            self._record_failure([entry_id], exc, using)
             self._to_backlog()
             return
         try:
-            OutboxEntry.objects.filter(pk=entry_id).update(delivered_at=timezone.now())
+            delivered = OutboxEntry.objects.using(using).filter(pk=entry_id)
+            delivered.update(delivered_at=timezone.now())
         except DatabaseError:
             logger.exception("Event %s reached Redis but its outbox row was not marked", entry_id)
 
@@ -103,9 +106,11 @@ class Relay:
         self.backlog.set()
         self.wake.set()
 
-    def _record_failure(self, ids: list[int], exc: BaseException) -> None:
+    def _record_failure(
+        self, ids: list[int], exc: BaseException, using: str = DEFAULT_DB_ALIAS
+    ) -> None:
         try:
-            OutboxEntry.objects.filter(id__in=ids).update(
+            OutboxEntry.objects.using(using).filter(id__in=ids).update(
                 attempts=F("attempts") + 1, last_error=f"{type(exc).__name__}: {exc}"[:2000]
             )
         except DatabaseError:
