@@ -71,6 +71,20 @@ def _ping_graph() -> None:
         driver.close()
 
 
+def check_module(code: str) -> PartHealth:
+    """Run one module's own health check (raises LookupError for an unknown module)."""
+    from apps.core.registry import get_module_config
+
+    config = get_module_config(code)
+    return _timed(code, config.health_check)
+
+
+def check_modules() -> list[PartHealth]:
+    from apps.core.registry import modules
+
+    return [check_module(definition.code) for definition in modules()]
+
+
 def check_parts() -> list[PartHealth]:
     parts = [_timed("database", _ping_database), _timed("redis", _ping_redis)]
     if settings.NEO4J_URL:

@@ -110,6 +110,12 @@ class ModuleConfig(AppConfig):
         self.module_settings = resolve_module_settings(self.definition)
         self.import_module_parts()
 
+    def health_check(self) -> None:
+        """Raise if the module cannot work. Default: each of its tables answers a query.
+        Modules override it to check what else they depend on."""
+        for model in self.get_models():
+            model._default_manager.exists()
+
     def import_module_parts(self) -> None:
         """Import the module's `events.py`, where it registers its subscribers."""
         from importlib import import_module

@@ -74,3 +74,16 @@ class NoteStatsSerializer(serializers.Serializer):
     expired = serializers.IntegerField()
     oldest = serializers.DateTimeField(allow_null=True)
     newest = serializers.DateTimeField(allow_null=True)
+
+
+class PingSerializer(serializers.Serializer):
+    module = serializers.CharField(max_length=100)
+
+    def validate_module(self, value: str) -> str:
+        from apps.core.registry import get_module_config
+
+        try:
+            get_module_config(value)
+        except LookupError as exc:
+            raise serializers.ValidationError(f"No installed module {value!r}.") from exc
+        return value

@@ -4,10 +4,12 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.pagination import CursorPagination
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
+from apps.cc import health as cc_health
 from apps.cc import selectors, services
 from apps.cc.api.filters import LogFilter
 from apps.cc.api.serializers import (
@@ -16,8 +18,10 @@ from apps.cc.api.serializers import (
     NoteQuerySerializer,
     NoteSerializer,
     NoteStatsSerializer,
+    PingSerializer,
 )
 from apps.cc.models import ScratchNote
+from apps.core import health, registry
 from apps.core.services import log_l1
 
 
@@ -91,3 +95,57 @@ class NoteViewSet(viewsets.ModelViewSet):
     @action(detail=False, methods=["post"])
     def cleanup(self, request: Request) -> Response:
         return Response({"deleted": services.clean_expired_notes()})
+
+
+@extend_schema(tags=["cc"])
+class HealthViewSet(viewsets.ViewSet):
+    """Health of cc, of each module, of Redis. Public: monitors call these without a login."""
+
+    permission_classes = [AllowAny]
+
+    @action(detail=False, methods=["get"])
+    def health(self, request: Request) -> Response:
+        part = health.check_module("cc")
+        return Response(part.as_dict(), status=200 if part.up else 503)
+
+    @action(detail=False, methods=["get"])
+    def status(self, request: Request) -> Response:
+        return Response({"status": "ok"})
+
+    @extend_schema(request=PingSerializer)
+    @action(detail=False, methods=["post"])
+    def ping(self, request: Request) -> Response:
+        incoming = PingSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        part = health.check_module(incoming.validated_data["module"])
+        return Response({"module": part.name, **part.as_dict()})
+
+    @action(detail=False, methods=["get"], url_path="redis-health")
+    def redis_health(self, request: Request) -> Response:
+        return Response(cc_health.redis_health())
+
+    @action(detail=False, methods=["get"], url_path="system-health")
+    def system_health(self, request: Request) -> Response:
+        engines = health.check_parts()
+        modules = health.check_modules()
+        required = [*engines, *modules]
+        return Response(
+            {
+                "status": health.overall_status(required),
+                "engines": {part.name: part.as_dict() for part in engines},
+                "modules": {part.name: part.as_dict() for part in modules},
+            },
+            status=200 if all(part.up for part in required) else 503,
+        )
+
+
+@extend_schema(tags=["cc"])
+class ConfigView(viewsets.ViewSet):
+    @action(detail=False, methods=["get"])
+    def config(self, request: Request) -> Response:
+        return Response(
+            {
+                "version": registry.get_module_config("cc").definition.version,
+                "modules_loaded": [definition.code for definition in registry.modules()],
+            }
+        )
