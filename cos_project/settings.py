@@ -66,6 +66,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "apps.core.metrics.metrics_middleware",
     "apps.core.middleware.request_id_middleware",
     "apps.core.middleware.api_json_errors_middleware",
     "django.middleware.security.SecurityMiddleware",

@@ -3,6 +3,7 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from apps.core import views
+from apps.core.metrics import metrics_view
 from apps.core.mounting import module_api_urls
 
 urlpatterns = [
@@ -10,6 +11,7 @@ urlpatterns = [
     re_path(r"^ping/?$", views.ping, name="ping"),
     re_path(r"^health/?$", views.health_view, name="health"),
     re_path(r"^status/?$", views.status_view, name="status"),
+    re_path(r"^metrics/?$", metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

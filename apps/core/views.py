@@ -15,7 +15,7 @@ from apps.core.highway import relay
 from apps.core.highway.breaker import redis_breaker
 
 STARTED_AT = datetime.now(UTC)
-_STARTED_MONOTONIC = time.monotonic()
+STARTED_MONOTONIC = time.monotonic()
 
 
 def utc_now() -> str:
@@ -53,7 +53,7 @@ def status_view(request: HttpRequest) -> JsonResponse:
             "status": "ok",
             "ts": utc_now(),
             "started_at": STARTED_AT.isoformat(),
-            "uptime_s": round(time.monotonic() - _STARTED_MONOTONIC, 3),
+            "uptime_s": round(time.monotonic() - STARTED_MONOTONIC, 3),
             "versions": {"python": platform.python_version(), "django": django.get_version()},
             "modules": [
                 {"code": m.code, "name": m.name, "version": m.version, "kind": m.kind}
