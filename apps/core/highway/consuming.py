@@ -9,7 +9,7 @@ import os
 import socket
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -133,7 +133,7 @@ class SubscriberRunner:
             except (InvalidEvent, KeyError) as exc:
                 await self.dead_letter(message, attempts=1, error=f"invalid envelope: {exc}")
                 continue
-            ready.append((message, _with_cursor(event, message.message_id)))
+            ready.append((message, replace(event, cursor=message.message_id)))
         if not ready:
             return
         async with self.client.pipeline(transaction=False) as pipe:
@@ -257,12 +257,6 @@ class SubscriberRunner:
 
     def _errors_key(self) -> str:
         return f"cos:errors:{self.group}"
-
-
-def _with_cursor(event: Event, cursor: str) -> Event:
-    from dataclasses import replace
-
-    return replace(event, cursor=cursor)
 
 
 async def run_subscribers(

@@ -1,7 +1,7 @@
-"""The event worker: the outbox relay thread plus the subscribers' asyncio loop in a thread.
+"""The event worker: the outbox relay, the subscribers and the periodic jobs.
 
-`serve` runs one in-process (so one command gives the whole system); `runsubscribers` runs one
-as the compose `worker`.
+`runsubscribers` (the compose `worker`) runs an EventWorker: the relay thread plus an asyncio
+loop of its own. `serve` runs `run_events` on uvicorn's loop instead, with its own relay thread.
 """
 
 from __future__ import annotations
@@ -36,6 +36,11 @@ def select_subscribers(names: list[str] | None = None) -> list[Subscriber]:
     return [available[name]() for name in names]
 
 
+async def run_events(subscribers: list[Subscriber], stopping: asyncio.Event) -> None:
+    """Subscribers and periodic jobs until `stopping` is set."""
+    await asyncio.gather(run_subscribers(subscribers, stopping), run_periodic(stopping))
+
+
 class EventWorker:
     def __init__(self, subscribers: list[Subscriber], relay: bool = True) -> None:
         self.subscribers = subscribers
@@ -62,9 +67,7 @@ class EventWorker:
         self._loop = asyncio.get_running_loop()
         self._stopping = asyncio.Event()
         self._ready.set()
-        await asyncio.gather(
-            run_subscribers(self.subscribers, self._stopping), run_periodic(self._stopping)
-        )
+        await run_events(self.subscribers, self._stopping)
 
     def stop(self, timeout: float = 15) -> None:
         """Finish the events in hand, acknowledge them, then stop."""

@@ -16,10 +16,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from apps.core.highway.consuming import run_subscribers
 from apps.core.highway.relay import start_relay_thread
-from apps.core.highway.worker import select_subscribers
-from apps.core.schedule import run_periodic
+from apps.core.highway.worker import run_events, select_subscribers
 
 ADMIN_USERNAME = "admin"
 
@@ -116,16 +114,15 @@ class Command(BaseCommand):
         server = uvicorn.Server(config)
         events = settings.COS_EVENTS["RUN_IN_SERVE"]
         relay_thread = start_relay_thread() if events else None
-        subscribers = select_subscribers() if events else []
 
         async def serve_with_subscribers() -> None:
+            if not events:
+                await server.serve()
+                return
             # Subscribers share uvicorn's event loop: the live-feed bridge hands events to the
             # websockets without crossing threads.
             stopping = asyncio.Event()
-            running = asyncio.gather(
-                run_subscribers(subscribers, stopping),
-                run_periodic(stopping) if events else asyncio.sleep(0),
-            )
+            running = asyncio.create_task(run_events(select_subscribers(), stopping))
             try:
                 await server.serve()
             finally:
