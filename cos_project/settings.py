@@ -50,7 +50,7 @@ COS_MODULES = discover_modules(*_module_locations)
 COS_MODULE_SETTINGS = settings_from_environment()
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "apps.core.admin_site.COSAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "apps.core.middleware.disabled_module_admin_middleware",
 ]
 
 ROOT_URLCONF = "cos_project.urls"
@@ -115,6 +116,9 @@ NEO4J_URL = env("NEO4J_URL", default="")
 COS_HEALTH_TIMEOUT = env.float("COS_HEALTH_TIMEOUT", default=2.0)
 
 # --- Event highway (apps/core/highway) ---------------------------------------------------------
+# Module governance: how long a process trusts its cached enabled/disabled states.
+COS_MODULE_STATE_CACHE_S = env.float("COS_MODULE_STATE_CACHE_S", default=2.0)
+
 COS_EVENTS = {
     # Approximate number of entries each channel's stream keeps (XADD MAXLEN ~).
     "STREAM_MAXLEN": env.int("COS_EVENTS_STREAM_MAXLEN", default=100_000),
@@ -181,7 +185,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Signed in, the module enabled, and the module's view (reads) or write permission.
+    "DEFAULT_PERMISSION_CLASSES": ["apps.core.api.permissions.ModuleAccess"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "apps.core.api.errors.exception_handler",
 }

@@ -29,8 +29,8 @@ def get_json(url: str) -> tuple[int, dict]:
         return error.code, json.loads(error.read())
 
 
-def admin_login(base_url: str, password: str) -> str:
-    """Log in through the admin form; return the admin index page."""
+def admin_login(base_url: str, password: str) -> tuple[str, str]:
+    """Log in through the admin form; return the admin index page and the session cookie."""
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     page = opener.open(f"{base_url}/admin/login/", timeout=10).read().decode()
@@ -47,7 +47,8 @@ def admin_login(base_url: str, password: str) -> str:
     request = urllib.request.Request(
         f"{base_url}/admin/login/", data=form, headers={"Referer": f"{base_url}/admin/login/"}
     )
-    return opener.open(request, timeout=10).read().decode()
+    page = opener.open(request, timeout=10).read().decode()
+    return page, "; ".join(f"{cookie.name}={cookie.value}" for cookie in jar)
 
 
 def test_serve_on_configured_services(tmp_path, scratch_database, redis_service):
@@ -63,11 +64,14 @@ def test_serve_on_configured_services(tmp_path, scratch_database, redis_service)
         assert get_json(f"{server.url}/alive")[0] == 200
         status, health = get_json(f"{server.url}/health")
         assert status == 200, health
-        assert "Site administration" in admin_login(server.url, "a-long-test-password-7")
+        dashboard, cookie = admin_login(server.url, "a-long-test-password-7")
+        assert 'class="cc-dashboard"' in dashboard and 'data-module="probe"' in dashboard
 
         async def echo() -> dict:
             async with websockets.connect(
-                f"ws://127.0.0.1:{server.port}/ws/probe/echo/", origin=Origin("http://127.0.0.1")
+                f"ws://127.0.0.1:{server.port}/ws/probe/echo/",
+                origin=Origin("http://127.0.0.1"),
+                additional_headers={"Cookie": cookie},  # the admin's session
             ) as ws:
                 await ws.send(json.dumps({"n": 1}))
                 return json.loads(await ws.recv())
@@ -117,6 +121,6 @@ def test_serve_with_no_urls_runs_embedded_engines_and_stops_them(tmp_path):
 
     # The data are reused: a second run finds the admin and does not print a password again.
     server = ServeProcess(env).start(timeout=120)
-    assert "Site administration" in admin_login(server.url, password[1])
+    assert "cc-dashboard" in admin_login(server.url, password[1])[0]
     output = server.stop()
     assert "Created superuser" not in output

@@ -1,6 +1,47 @@
-from django.contrib import admin
+"""cc in the admin: its L1 memory and its overview page."""
 
-from apps.cc.models import BaseLog, EventLog, PromptTrace, ScratchNote
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.views.decorators import staff_member_required
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from apps.cc import selectors, services
+from apps.cc.models import (
+    BaseLog,
+    EventLog,
+    Module,
+    ModuleStateChange,
+    PromptTrace,
+    ScratchNote,
+    StateChangeVia,
+)
+from apps.core import registry
+from apps.core.admin_site import register_page
+
+
+@staff_member_required
+def overview(request: HttpRequest) -> TemplateResponse:
+    """The module's page in the admin: its L1 memory at a glance."""
+    context = {
+        **admin.site.each_context(request),
+        "title": _("Control Center"),
+        "overview": selectors.memory_overview(),
+    }
+    return TemplateResponse(request, "cc/admin/overview.html", context)
+
+
+register_page("cc", overview, gettext_lazy("Control Center"))
+
+# >>> cc only: the admin index is cc's dashboard (a tile per module and the live feed).
+admin.site.index_template = "cc/admin/index.html"
+# <<< cc only
 
 
 class EventLogInline(admin.StackedInline):
@@ -43,3 +84,152 @@ class ScratchNoteAdmin(admin.ModelAdmin):
     list_display = ["key", "created_at", "expires_at"]
     list_filter = ["expires_at"]
     search_fields = ["key", "content"]
+
+
+# >>> cc only
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Reason"), required=False, max_length=1000, widget=forms.Textarea
+    )
+
+
+class ModuleForm(forms.ModelForm):
+    class Meta:
+        model = Module
+        fields = ["name", "version", "description", "config"]
+
+    def clean_config(self) -> Any:
+        config = self.cleaned_data["config"]
+        if not isinstance(config, dict):
+            raise forms.ValidationError(_("config must be a JSON object."))
+        name = self.instance.name if self.instance.pk else self.data.get("name", "")
+        problems = services.config_problems(name, config)
+        if problems:
+            raise forms.ValidationError(problems)
+        return config
+
+
+class StateChangeInline(admin.TabularInline):
+    model = ModuleStateChange
+    fields = ("at", "from_active", "to_active", "actor_name", "via", "reason")
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    can_delete = False
+    ordering = ["-at", "-id"]
+
+
+@admin.register(Module)
+class ModuleAdmin(admin.ModelAdmin):
+    """The registry. Modules are enabled and disabled with the actions of the list, which ask
+    for a reason and follow the rules of governance."""
+
+    list_display = ["name", "version", "kind", "active", "last_active", "reason"]
+    list_filter = ["active"]
+    search_fields = ["name", "description"]
+    readonly_fields = ["active", "reason", "last_active", "created_at", "updated_at"]
+    actions = ["enable_modules", "disable_modules"]
+    inlines = [StateChangeInline]
+    form = ModuleForm
+
+    @admin.display(description=gettext_lazy("kind"))
+    def kind(self, module: Module) -> str:
+        definition = services.installed_definition(module.name)
+        return str(definition.kind) if definition else _("not installed")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Module | None = None) -> Any:
+        fields = list(super().get_readonly_fields(request, obj))
+        return [*fields, "name"] if obj is not None else fields
+
+    def save_model(self, request: HttpRequest, obj: Module, form: Any, change: bool) -> None:
+        fields = {name: form.cleaned_data[name] for name in form.changed_data}
+        try:
+            if change:
+                services.update_module(obj, **fields)
+            else:
+                # The admin goes on with `obj` (its log entry, its redirect): make it the row.
+                obj.__dict__.update(services.register_module(**form.cleaned_data).__dict__)
+        except services.RegistryConflict as exc:
+            messages.error(request, str(exc))
+
+    def delete_model(self, request: HttpRequest, obj: Module) -> None:
+        try:
+            services.delete_module(obj)
+        except services.RegistryConflict as exc:
+            messages.error(request, str(exc))
+
+    def has_delete_permission(self, request: HttpRequest, obj: Module | None = None) -> bool:
+        installed = obj is not None and services.installed_definition(obj.name) is not None
+        return not installed and super().has_delete_permission(request, obj)
+
+    def get_actions(self, request: HttpRequest) -> Any:
+        found = super().get_actions(request)
+        found.pop("delete_selected", None)  # installed modules go with removemodule only
+        return found
+
+    @admin.action(description=gettext_lazy("Enable selected modules"), permissions=["change"])
+    def enable_modules(self, request: HttpRequest, queryset: QuerySet[Module]) -> Any:
+        return self._change_state(request, queryset, services.enable_module, enable=True)
+
+    @admin.action(description=gettext_lazy("Disable selected modules"), permissions=["change"])
+    def disable_modules(self, request: HttpRequest, queryset: QuerySet[Module]) -> Any:
+        return self._change_state(request, queryset, services.disable_module, enable=False)
+
+    def _change_state(
+        self, request: HttpRequest, queryset: QuerySet[Module], change: Any, enable: bool
+    ) -> Any:
+        form = ReasonForm(request.POST if "apply" in request.POST else None)
+        if not form.is_valid():
+            context = {
+                **self.admin_site.each_context(request),
+                "title": _("Enable modules") if enable else _("Disable modules"),
+                "modules": queryset,
+                "form": form,
+                "enable": enable,
+                "action": request.POST["action"],
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                "opts": self.model._meta,
+            }
+            return TemplateResponse(request, "cc/admin/change_state.html", context)
+        # Requirements first when enabling, dependents first when disabling.
+        order = [d.code for d in registry.modules()]
+        modules = sorted(queryset, key=lambda m: order.index(m.name) if m.name in order else -1)
+        for module in modules if enable else reversed(modules):
+            try:
+                changed = change(
+                    module.name,
+                    actor=request.user,
+                    reason=form.cleaned_data["reason"],
+                    via=StateChangeVia.ADMIN,
+                )
+            except services.GovernanceRefused as exc:
+                messages.error(request, str(exc))
+                continue
+            for done in changed:
+                state = _("enabled") if done.active else _("disabled")
+                messages.success(request, _("Module '%(name)s' %(state)s.") % {
+                    "name": done.name, "state": state
+                })  # fmt: skip
+        return None
+
+
+@admin.register(ModuleStateChange)
+class ModuleStateChangeAdmin(admin.ModelAdmin):
+    """The audit trail: read-only."""
+
+    list_display = ["at", "module_name", "from_active", "to_active", "actor_name", "via", "reason"]
+    list_filter = ["via", "to_active", "module_name"]
+    search_fields = ["module_name", "actor_name", "reason"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+# <<< cc only

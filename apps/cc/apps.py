@@ -1,16 +1,39 @@
+from django.utils.translation import gettext_lazy as _
+
 from apps.core.modules import ModuleConfig, ModuleDefinition, ModuleKind
 
 
 class CcConfig(ModuleConfig):
     name = "apps.cc"
     label = "cc"
-    verbose_name = "Control Center"
+    verbose_name = _("Control Center")
     definition = ModuleDefinition(
         code="cc",
         name="Control Center",
         version="0.1.0",
+        # >>> cc only
         description="The gold-standard module: L1 memory, module governance, health and metrics.",
-        requires=("core",),
         kind=ModuleKind.CORE,
-        emits=("mem0.recorded",),
+        # <<< cc only
+        requires=("core",),
+        emits=(
+            "mem0.recorded",
+            # >>> cc only
+            "cc.module.enabled",
+            "cc.module.disabled",
+            # <<< cc only
+        ),
     )
+    # >>> cc only
+    # cc keeps the module states; core reads them through this contract.
+    contracts = {"module_states": "apps.cc.selectors.module_states"}
+
+    def ready(self) -> None:
+        super().ready()
+        from django.db.models.signals import post_migrate
+
+        from apps.cc.services import sync_installed_modules
+
+        post_migrate.connect(sync_installed_modules, sender=self)
+
+    # <<< cc only

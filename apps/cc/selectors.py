@@ -2,10 +2,23 @@
 
 from typing import Any
 
-from django.db.models import Count, Max, Min, Q, QuerySet
+from django.db.models import Count, F, Max, Min, Q, QuerySet
 from django.utils import timezone
+from redis.exceptions import RedisError
 
-from apps.cc.models import BaseLog, ScratchNote
+from apps.cc.models import BaseLog, Module, ModuleStateChange, PromptTrace, ScratchNote
+from apps.core import health, registry
+from apps.core.governance import ModuleState
+from apps.core.highway.livefeed import recent_events
+
+
+def prompt_traces() -> QuerySet[PromptTrace]:
+    # `timestamp` on each trace: the cursor pagination reads it from the objects.
+    return (
+        PromptTrace.objects.select_related("base_log", "base_log__event")
+        .annotate(timestamp=F("base_log__timestamp"))
+        .order_by("-timestamp", "-id")
+    )
 
 
 def logs() -> QuerySet[BaseLog]:
@@ -35,3 +48,66 @@ def note_stats() -> dict[str, Any]:
         oldest=Min("created_at"),
         newest=Max("created_at"),
     )
+
+
+# >>> cc only
+def registered_modules() -> QuerySet[Module]:
+    return Module.objects.order_by("name")
+
+
+def state_changes(module: Module | None = None) -> QuerySet[ModuleStateChange]:
+    found = ModuleStateChange.objects.order_by("-at", "-id")
+    return found.filter(module_name=module.name) if module is not None else found
+
+
+def module_states() -> dict[str, ModuleState]:
+    """The `module_states` contract cc provides to core (see apps.core.governance)."""
+    return {
+        name: ModuleState(code=name, enabled=active, reason=reason, changed_at=updated_at)
+        for name, active, reason, updated_at in Module.objects.values_list(
+            "name", "active", "reason", "updated_at"
+        )
+    }
+
+
+def module_tiles(events_per_module: int = 3) -> dict[str, Any]:
+    """What the admin dashboard shows of each installed module: state, health, last events."""
+    rows = {module.name: module for module in Module.objects.all()}
+    try:
+        recent, events_error = recent_events(events_per_module), None
+    except RedisError as exc:
+        recent, events_error = {}, f"{type(exc).__name__}: {exc}"
+    tiles = []
+    for config in registry.module_configs():
+        definition = config.definition
+        row = rows.get(definition.code)
+        tiles.append(
+            {
+                "definition": definition,
+                "title": config.verbose_name,
+                "enabled": row.active if row is not None else True,
+                "reason": row.reason if row is not None else "",
+                "module_id": row.pk if row is not None else None,
+                "health": health.check_module(definition.code),
+                "events": [
+                    {**found, "time": found["event"].get("timestamp", "")}
+                    for found in recent.get(definition.code, [])
+                ],
+            }
+        )
+    return {"tiles": tiles, "events_error": events_error}
+
+
+# <<< cc only
+def memory_overview(recent: int = 10) -> dict[str, Any]:
+    """The module's L1 memory at a glance: logs by level, notes, the newest logs."""
+    by_level = dict(
+        BaseLog.objects.values_list("level").annotate(count=Count("id")).order_by("level")
+    )
+    return {
+        "logs_by_level": by_level,
+        "log_count": sum(by_level.values()),
+        "prompt_trace_count": PromptTrace.objects.count(),
+        "notes": note_stats(),
+        "recent_logs": list(logs()[:recent]),
+    }

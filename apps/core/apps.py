@@ -13,3 +13,12 @@ class CoreConfig(ModuleConfig):
         "engines, health and the serve command.",
         kind=ModuleKind.CORE,
     )
+
+    def ready(self) -> None:
+        super().ready()
+        from django.db.models.signals import post_migrate
+
+        from apps.core import admin_views  # noqa: F401  (architecture checks, admin page)
+        from apps.core.access import ensure_module_permissions
+
+        post_migrate.connect(ensure_module_permissions, sender=self)

@@ -10,7 +10,8 @@ Server -> client:
     {"type": "event", "channel": "...", "cursor": "<stream id>", "event": {...}}
     {"type": "replayed", "count": N}
     {"type": "heartbeat", "ts": "..."}   {"type": "pong"}
-Close codes: 4401 not authenticated, 4403 a module the user may not view, 4400 a malformed message.
+Close codes: 4401 not authenticated, 4403 a module the user may not view, 4423 a disabled module,
+4400 a malformed message. Events of a disabled module are not delivered to wildcard subscriptions.
 `cursor` is the stream entry id: send the last one back as `since` to resume after a break.
 """
 
@@ -27,14 +28,18 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.urls import path
 
+from apps.core import access, governance
 from apps.core.highway.connection import async_redis
 from apps.core.highway.envelope import utc_timestamp
-from apps.core.highway.livefeed import group_for_subscription, module_of
+from apps.core.highway.livefeed import cursor_order, group_for_subscription, module_of
 from apps.core.highway.streams import CHANNELS_KEY, EVENT_FIELD, decode, matches, valid_pattern
+from apps.core.ws_auth import (
+    CLOSE_FORBIDDEN,
+    CLOSE_MALFORMED,
+    CLOSE_MODULE_DISABLED,
+    CLOSE_UNAUTHENTICATED,
+)
 
-CLOSE_MALFORMED = 4400
-CLOSE_UNAUTHENTICATED = 4401
-CLOSE_FORBIDDEN = 4403
 CURSOR = re.compile(r"^\d{1,20}-\d{1,20}$")
 REPLAY_LIMIT = 10_000  # events per channel sent on a `since` replay
 RECENT_IDS = 4096  # event ids remembered to drop live duplicates of replayed events
@@ -97,6 +102,9 @@ class LiveFeedConsumer(AsyncWebsocketConsumer):
             if module is not None and not await self._may_view(module):
                 await self.close(code=CLOSE_FORBIDDEN)
                 return
+            if module is not None and not await governance.ais_enabled(module):
+                await self.close(code=CLOSE_MODULE_DISABLED)
+                return
         for channel in channels:
             group = group_for_subscription(channel)
             if group not in self.joined:
@@ -117,9 +125,8 @@ class LiveFeedConsumer(AsyncWebsocketConsumer):
                 for raw_cursor, fields in entries:
                     cursor = decode(raw_cursor)
                     event = orjson.loads(fields[EVENT_FIELD])
-                    missed.append(
-                        (_order(cursor), {"channel": channel, "cursor": cursor, "event": event})
-                    )
+                    message = {"channel": channel, "cursor": cursor, "event": event}
+                    missed.append((cursor_order(cursor), message))
         finally:
             await client.aclose()
         missed.sort(key=lambda item: item[0])
@@ -140,7 +147,9 @@ class LiveFeedConsumer(AsyncWebsocketConsumer):
         if not matches(channel, self.patterns) or event_id in self.recent_ids:
             return 0
         module = module_of(channel)
-        if module is not None and not await self._may_view(module):
+        if module is not None and not (
+            await self._may_view(module) and await governance.ais_enabled(module)
+        ):
             return 0
         self.recent_ids.append(event_id)
         cursor, event = message["cursor"], message["event"]
@@ -163,7 +172,7 @@ class LiveFeedConsumer(AsyncWebsocketConsumer):
 
 
 def _may_view_module(user: Any, module: str) -> bool:
-    return bool(user.is_superuser or user.has_module_perms(module))
+    return access.may_view(user, module)
 
 
 def _channels_of(message: dict[str, Any]) -> list[str]:
@@ -184,11 +193,6 @@ def _since_of(message: dict[str, Any]) -> str | None:
     if not isinstance(since, str) or not CURSOR.match(since):
         raise MalformedMessage("'since' must be a stream cursor like '1700000000000-0'")
     return since
-
-
-def _order(cursor: str) -> tuple[int, int]:
-    milliseconds, sequence = cursor.split("-")
-    return int(milliseconds), int(sequence)
 
 
 websocket_urlpatterns = [path("events/", LiveFeedConsumer.as_asgi())]

@@ -15,28 +15,31 @@ from functools import cache
 from django.apps import apps
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 SCRATCH_NOTE_TTL = timedelta(days=7)
 
 
 class Level(models.TextChoices):
-    DEBUG = "debug"
-    INFO = "info"
-    WARNING = "warning"
-    ERROR = "error"
-    CRITICAL = "critical"
+    DEBUG = "debug", _("debug")
+    INFO = "info", _("info")
+    WARNING = "warning", _("warning")
+    ERROR = "error", _("error")
+    CRITICAL = "critical", _("critical")
 
 
 class AbstractBaseLog(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    timestamp = models.DateTimeField(default=timezone.now, db_index=True)
-    level = models.CharField(max_length=10, choices=Level.choices, default=Level.INFO)
-    message = models.TextField()
-    payload = models.JSONField(null=True, blank=True)
+    timestamp = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices, default=Level.INFO)
+    message = models.TextField(_("message"))
+    payload = models.JSONField(_("payload"), null=True, blank=True)
 
     class Meta:
         abstract = True
         ordering = ["-timestamp"]
+        verbose_name = _("log")
+        verbose_name_plural = _("logs")
         indexes = [models.Index(fields=["level", "timestamp"], name="%(app_label)s_log_level_idx")]
 
     def __str__(self) -> str:
@@ -48,13 +51,15 @@ class AbstractEventLog(models.Model):
     base_log = models.OneToOneField(  # type: ignore[misc]
         "BaseLog", on_delete=models.CASCADE, related_name="event"
     )
-    event_type = models.CharField(max_length=100, db_index=True)
-    event_data = models.JSONField(default=dict, blank=True)
-    request_id = models.CharField(max_length=128, db_index=True)
-    trace_id = models.CharField(max_length=64, blank=True, db_index=True)
+    event_type = models.CharField(_("event type"), max_length=100, db_index=True)
+    event_data = models.JSONField(_("event data"), default=dict, blank=True)
+    request_id = models.CharField(_("request id"), max_length=128, db_index=True)
+    trace_id = models.CharField(_("trace id"), max_length=64, blank=True, db_index=True)
 
     class Meta:
         abstract = True
+        verbose_name = _("event log")
+        verbose_name_plural = _("event logs")
 
     def __str__(self) -> str:
         return f"{self.event_type} ({self.request_id})"
@@ -64,13 +69,15 @@ class AbstractPromptTrace(models.Model):
     base_log = models.OneToOneField(  # type: ignore[misc]
         "BaseLog", on_delete=models.CASCADE, related_name="prompt"
     )
-    prompt_text = models.TextField()
-    response_text = models.TextField(blank=True)
-    execution_time_ms = models.FloatField(null=True, blank=True)
-    token_count = models.PositiveIntegerField(null=True, blank=True)
+    prompt_text = models.TextField(_("prompt"))
+    response_text = models.TextField(_("response"), blank=True)
+    execution_time_ms = models.FloatField(_("execution time (ms)"), null=True, blank=True)
+    token_count = models.PositiveIntegerField(_("tokens"), null=True, blank=True)
 
     class Meta:
         abstract = True
+        verbose_name = _("prompt trace")
+        verbose_name_plural = _("prompt traces")
 
     def __str__(self) -> str:
         return self.prompt_text[:60]
@@ -82,14 +89,16 @@ def default_note_expiry() -> datetime:
 
 class AbstractScratchNote(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    key = models.CharField(max_length=255, db_index=True)
-    content = models.TextField()
-    created_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField(default=default_note_expiry, db_index=True)
+    key = models.CharField(_("key"), max_length=255, db_index=True)
+    content = models.TextField(_("content"))
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"), default=default_note_expiry, db_index=True)
 
     class Meta:
         abstract = True
         ordering = ["-created_at"]
+        verbose_name = _("scratch note")
+        verbose_name_plural = _("scratch notes")
 
     def __str__(self) -> str:
         return self.key

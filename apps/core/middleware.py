@@ -1,4 +1,5 @@
-"""Project middleware: request ids and JSON errors under /api/. Both work sync and async."""
+"""Project middleware: request ids, JSON errors under /api/, disabled modules' admin pages.
+Each works sync and async."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from asgiref.sync import iscoroutinefunction
-from django.http import HttpRequest, HttpResponseBase
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponseBase, HttpResponseRedirect
+from django.urls import reverse
 from django.utils.decorators import sync_and_async_middleware
 
 from apps.core.api.errors import is_api_request, json_error
@@ -75,5 +78,50 @@ def api_json_errors_middleware(get_response: Handler) -> Handler:
 
     def middleware(request: HttpRequest) -> HttpResponseBase:
         return _as_json_error(request, get_response(request))
+
+    return middleware
+
+
+def _disabled_admin_module(request: HttpRequest, disabled: set[str]) -> str | None:
+    """The disabled module whose admin pages `request` asks for, if any."""
+    prefix = reverse("admin:index")
+    if not request.path.startswith(prefix):
+        return None
+    label = request.path[len(prefix) :].split("/", 1)[0]
+    return label if label in disabled else None
+
+
+def _refuse_admin_page(request: HttpRequest, code: str) -> HttpResponseBase:
+    from apps.core import governance
+
+    messages.warning(request, governance.refusal(code) or code)
+    return HttpResponseRedirect(reverse("admin:index"))
+
+
+@sync_and_async_middleware
+def disabled_module_admin_middleware(get_response: Handler) -> Handler:
+    """A disabled module's admin pages redirect to the index, which says why (the index and
+    the sidebar already leave the module out: COSAdminSite.get_app_list)."""
+    from apps.core import governance
+
+    if iscoroutinefunction(get_response):
+
+        async def async_middleware(request: HttpRequest) -> HttpResponseBase:
+            if request.path.startswith(reverse("admin:index")):
+                states = await governance.amodule_states()
+                disabled = {code for code, state in states.items() if not state.enabled}
+                code = _disabled_admin_module(request, disabled)
+                if code is not None:
+                    return _refuse_admin_page(request, code)
+            return await get_response(request)
+
+        return async_middleware
+
+    def middleware(request: HttpRequest) -> HttpResponseBase:
+        if request.path.startswith(reverse("admin:index")):
+            code = _disabled_admin_module(request, governance.disabled_modules())
+            if code is not None:
+                return _refuse_admin_page(request, code)
+        return get_response(request)
 
     return middleware

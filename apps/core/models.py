@@ -37,3 +37,19 @@ class OutboxEntry(models.Model):
     def __str__(self) -> str:
         state = "delivered" if self.delivered_at else "pending"
         return f"{self.channel} {self.event_id} ({state})"
+
+
+class ModuleAccess(models.Model):
+    """No table: the anchor of the per-module permissions `core.view_module_<code>` and
+    `core.write_module_<code>`, created for each installed module after migrate
+    (apps.core.access). Django permissions need a content type; modules may have no model."""
+
+    class Meta:
+        managed = False
+        db_table = schema_table("core", "module_access")
+        default_permissions = ()
+        verbose_name = "module access"
+        verbose_name_plural = "module access"
+
+    def __str__(self) -> str:
+        return "module access"

@@ -100,6 +100,9 @@ class ModuleConfig(AppConfig):
     """Base AppConfig of every COS module; subclasses set `definition` (and `name`)."""
 
     definition: ClassVar[ModuleDefinition]
+    # Contracts this module provides to others: contract name -> "dotted.path.to.object".
+    # Resolved by `apps.core.registry.contract(name)`, so no module imports another.
+    contracts: ClassVar[dict[str, str]] = {}
     default_auto_field = "django.db.models.BigAutoField"
     module_settings: dict[str, Any]
 
@@ -114,7 +117,8 @@ class ModuleConfig(AppConfig):
         """Raise if the module cannot work. Default: each of its tables answers a query.
         Modules override it to check what else they depend on."""
         for model in self.get_models():
-            model._default_manager.exists()
+            if model._meta.managed:  # an unmanaged model may have no table at all
+                model._default_manager.exists()
 
     def import_module_parts(self) -> None:
         """Import the module's `events.py`, where it registers its subscribers."""

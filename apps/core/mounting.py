@@ -5,10 +5,11 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-from django.urls import include, path
+from django.urls import URLPattern, include, path
 from django.utils.module_loading import module_has_submodule
 
 from apps.core.registry import module_configs
+from apps.core.ws_auth import ModuleGate
 
 
 def _module_part(config: Any, dotted: str) -> Any | None:
@@ -32,9 +33,18 @@ def module_api_urls() -> list[Any]:
 
 
 def module_websocket_routes() -> list[Any]:
-    """Each module's `consumers.websocket_urlpatterns`, all mounted under ws/."""
+    """Each module's `consumers.websocket_urlpatterns`, all mounted under ws/.
+
+    Routes of modules other than core pass through a ModuleGate (enabled, signed in, view
+    permission); core's live feed checks each subscription itself."""
     routes: list[Any] = []
     for config in module_configs():
         consumers = _module_part(config, "consumers")
-        routes.extend(getattr(consumers, "websocket_urlpatterns", []) if consumers else [])
+        code = config.definition.code
+        for route in getattr(consumers, "websocket_urlpatterns", []) if consumers else []:
+            if code != "core":
+                route = URLPattern(
+                    route.pattern, ModuleGate(route.callback, code), route.default_args, route.name
+                )
+            routes.append(route)
     return routes

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from graphlib import CycleError, TopologicalSorter
+from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.module_loading import import_string
 
 from apps.core.modules import ModuleConfig, ModuleDefinition
 
@@ -53,3 +55,20 @@ def get_module_config(code: str) -> ModuleConfig:
         if config.definition.code == code:
             return config
     raise LookupError(f"No installed COS module with code {code!r}.")
+
+
+def contract(name: str) -> Any | None:
+    """The object the first installed module providing contract `name` points at, else None."""
+    for config in module_configs():
+        dotted = config.contracts.get(name)
+        if dotted is not None:
+            return import_string(dotted)
+    return None
+
+
+def owning_module(python_module: str) -> str | None:
+    """The code of the COS module whose package holds `python_module`, None outside modules."""
+    from django.apps import apps
+
+    config = apps.get_containing_app_config(python_module)
+    return config.definition.code if isinstance(config, ModuleConfig) else None

@@ -19,6 +19,9 @@ from typing import Any
 from asgiref.sync import sync_to_async
 from django.db import close_old_connections
 
+from apps.core import governance
+from apps.core.registry import owning_module
+
 logger = logging.getLogger(__name__)
 
 
@@ -58,10 +61,14 @@ async def run_periodic(stopping: asyncio.Event, selected: list[PeriodicJob] | No
     """Run each job now and then every `every` seconds until `stopping` is set."""
 
     async def loop(job: PeriodicJob) -> None:
+        module = owning_module(job.func.__module__)
         while not stopping.is_set():
             try:
-                result = await sync_to_async(_run_sync, thread_sensitive=False)(job)
-                logger.info("Periodic job %s: %s", job.name, result)
+                if module is None or await governance.ais_enabled(module):
+                    result = await sync_to_async(_run_sync, thread_sensitive=False)(job)
+                    logger.info("Periodic job %s: %s", job.name, result)
+                else:
+                    logger.info("Periodic job %s skipped: module %s is disabled", job.name, module)
             except Exception:
                 logger.exception("Periodic job %s failed", job.name)
             with contextlib.suppress(TimeoutError):

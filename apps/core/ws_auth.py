@@ -42,3 +42,43 @@ class TokenAuthMiddleware(BaseMiddleware):
             if user is not None:
                 scope = {**scope, "user": user}
         return await super().__call__(scope, receive, send)
+
+
+# Websocket close codes COS uses (4000 + the HTTP status they mirror).
+CLOSE_MALFORMED = 4400
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
+CLOSE_MODULE_DISABLED = 4423  # 423 Locked: the module is switched off
+
+
+async def refuse(receive: Any, send: Any, code: int) -> None:
+    """Accept then close with `code`: a close code only reaches the client on an open socket."""
+    message = await receive()
+    if message["type"] == "websocket.connect":
+        await send({"type": "websocket.accept"})
+        await send({"type": "websocket.close", "code": code})
+
+
+class ModuleGate:
+    """Guards a module's websocket routes: module enabled, user signed in with its view perm."""
+
+    def __init__(self, app: Any, code: str) -> None:
+        self.app = app
+        self.code = code
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
+        refusal = await self._refusal(scope.get("user"))
+        if refusal is not None:
+            return await refuse(receive, send, refusal)
+        return await self.app(scope, receive, send)
+
+    async def _refusal(self, user: Any) -> int | None:
+        from apps.core import access, governance
+
+        if not await governance.ais_enabled(self.code):
+            return CLOSE_MODULE_DISABLED
+        if user is None or not user.is_authenticated:
+            return CLOSE_UNAUTHENTICATED
+        if not await database_sync_to_async(access.may_view)(user, self.code):
+            return CLOSE_FORBIDDEN
+        return None

@@ -1,9 +1,12 @@
 from typing import Any
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
-from apps.cc.models import BaseLog, ScratchNote
+from apps.cc.models import BaseLog, Module, ModuleStateChange, PromptTrace, ScratchNote
+from apps.cc.services import config_problems, installed_definition
 from apps.core.memory import Level
+from apps.core.modules import CODE_PATTERN
 
 
 class PromptSerializer(serializers.Serializer):
@@ -24,7 +27,7 @@ class LogWriteSerializer(serializers.Serializer):
 
     def validate_payload(self, value: Any) -> Any:
         if value is not None and not isinstance(value, dict):
-            raise serializers.ValidationError("payload must be a JSON object")
+            raise serializers.ValidationError(_("payload must be a JSON object."))
         return value
 
 
@@ -52,7 +55,7 @@ MAX_TTL_SECONDS = 365 * 24 * 3600
 class NoteSerializer(serializers.ModelSerializer):
     ttl_seconds = serializers.IntegerField(
         write_only=True, required=False, min_value=1, max_value=MAX_TTL_SECONDS,
-        help_text="Lifetime from now; 7 days when omitted.",
+        help_text=_("Lifetime from now; 7 days when omitted."),
     )  # fmt: skip
 
     class Meta:
@@ -76,6 +79,7 @@ class NoteStatsSerializer(serializers.Serializer):
     newest = serializers.DateTimeField(allow_null=True)
 
 
+# >>> cc only
 class PingSerializer(serializers.Serializer):
     module = serializers.CharField(max_length=100)
 
@@ -85,5 +89,110 @@ class PingSerializer(serializers.Serializer):
         try:
             get_module_config(value)
         except LookupError as exc:
-            raise serializers.ValidationError(f"No installed module {value!r}.") from exc
+            raise serializers.ValidationError(
+                _("No installed module '%(code)s'.") % {"code": value}
+            ) from exc
         return value
+
+
+# <<< cc only
+class PromptTraceSerializer(serializers.ModelSerializer):
+    timestamp = serializers.DateTimeField(source="base_log.timestamp", read_only=True)
+    level = serializers.CharField(source="base_log.level", read_only=True)
+    message = serializers.CharField(source="base_log.message", read_only=True)
+    event_type = serializers.CharField(source="base_log.event.event_type", default=None)
+    request_id = serializers.CharField(source="base_log.event.request_id", default=None)
+
+    class Meta:
+        model = PromptTrace
+        fields = [
+            "id", "base_log", "timestamp", "level", "message", "event_type", "request_id",
+            "prompt_text", "response_text", "execution_time_ms", "token_count",
+        ]  # fmt: skip
+
+
+class PromptTraceWriteSerializer(PromptSerializer):
+    """What POST prompt-traces/ accepts: a prompt and its answer, logged through log_l1."""
+
+    message = serializers.CharField(required=False, default="Prompt trace")
+    event_type = serializers.CharField(default=None, allow_null=True, max_length=100)
+    level = serializers.ChoiceField(choices=Level.choices, default=Level.INFO)
+    payload = serializers.JSONField(default=None, allow_null=True)
+
+    def validate_payload(self, value: Any) -> Any:
+        return LogWriteSerializer().validate_payload(value)
+
+
+# >>> cc only
+class ModuleSerializer(serializers.ModelSerializer):
+    """A registry row. `active` changes only through enable/ and disable/ (audited)."""
+
+    installed = serializers.SerializerMethodField()
+    kind = serializers.SerializerMethodField()
+    requires = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Module
+        fields = [
+            "id", "name", "version", "description", "active", "reason", "last_active",
+            "config", "installed", "kind", "requires", "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = ["active", "reason", "last_active", "created_at", "updated_at"]
+        # Uniqueness is the service's to enforce: a duplicate is a 409, not a 400.
+        extra_kwargs: dict[str, dict[str, Any]] = {"name": {"validators": []}}
+
+    def get_installed(self, module: Module) -> bool:
+        return installed_definition(module.name) is not None
+
+    def get_kind(self, module: Module) -> str | None:
+        definition = installed_definition(module.name)
+        return str(definition.kind) if definition else None
+
+    def get_requires(self, module: Module) -> list[str]:
+        definition = installed_definition(module.name)
+        return list(definition.requires) if definition else []
+
+    def validate_name(self, value: str) -> str:
+        if not CODE_PATTERN.match(value):
+            raise serializers.ValidationError(
+                _("A module name must match %(pattern)s.") % {"pattern": CODE_PATTERN.pattern}
+            )
+        if self.instance is not None and value != self.instance.name:
+            raise serializers.ValidationError(_("A module's name cannot change."))
+        return value
+
+    def validate_config(self, value: Any) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise serializers.ValidationError(_("config must be a JSON object."))
+        name = self.instance.name if self.instance else self.initial_data.get("name", "")
+        problems = config_problems(str(name), value)
+        if problems:
+            raise serializers.ValidationError(problems)
+        return value
+
+
+class StateChangeRequestSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=1000)
+
+
+class ModuleStateChangeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ModuleStateChange
+        fields = [
+            "id",
+            "module_name",
+            "actor_name",
+            "via",
+            "from_active",
+            "to_active",
+            "reason",
+            "at",
+        ]
+
+
+class StateChangeResultSerializer(serializers.Serializer):
+    module = ModuleSerializer()
+    changed = serializers.ListField(child=serializers.CharField())
+
+
+# <<< cc only

@@ -1,9 +1,14 @@
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
 from django.http import Http404
+from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.pagination import CursorPagination
+from rest_framework.pagination import CursorPagination, LimitOffsetPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -11,17 +16,24 @@ from rest_framework.serializers import BaseSerializer
 
 from apps.cc import health as cc_health
 from apps.cc import selectors, services
-from apps.cc.api.filters import LogFilter
+from apps.cc.api.filters import LogFilter, ModuleFilter, PromptTraceFilter
 from apps.cc.api.serializers import (
     LogSerializer,
     LogWriteSerializer,
+    ModuleSerializer,
+    ModuleStateChangeSerializer,
     NoteQuerySerializer,
     NoteSerializer,
     NoteStatsSerializer,
     PingSerializer,
+    PromptTraceSerializer,
+    PromptTraceWriteSerializer,
+    StateChangeRequestSerializer,
+    StateChangeResultSerializer,
 )
-from apps.cc.models import ScratchNote
+from apps.cc.models import Module, ScratchNote
 from apps.core import health, registry
+from apps.core.api.errors import Conflict
 from apps.core.services import log_l1
 
 
@@ -32,9 +44,18 @@ class NewestFirst(CursorPagination):
     max_page_size = 1000
 
 
+# >>> cc only
+class RegistryPage(LimitOffsetPagination):
+    default_limit = 100
+    max_limit = 1000
+
+
+# <<< cc only
+
+
 @extend_schema(tags=["cc"])
 class LogViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """cc's L1 log: write through log_l1, read with filters, newest first."""
+    """The module's L1 log: write through log_l1, read with filters, newest first."""
 
     queryset = selectors.logs()
     serializer_class = LogSerializer
@@ -51,6 +72,92 @@ class LogViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
         return Response(LogSerializer(log).data, status=status.HTTP_201_CREATED)
 
 
+@extend_schema(tags=["cc"])
+class PromptTraceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Prompts sent to models and their answers, with timing and token counts (L1 memory)."""
+
+    queryset = selectors.prompt_traces()
+    serializer_class = PromptTraceSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = PromptTraceFilter
+    pagination_class = NewestFirst
+
+    @extend_schema(request=PromptTraceWriteSerializer, responses={201: PromptTraceSerializer})
+    def create(self, request: Request) -> Response:
+        incoming = PromptTraceWriteSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        fields = dict(incoming.validated_data)
+        log = {name: fields.pop(name) for name in ("message", "event_type", "level", "payload")}
+        recorded = log_l1("cc", **log, prompt=fields)
+        trace = selectors.prompt_traces().get(base_log__id=recorded.base_log_id)
+        return Response(PromptTraceSerializer(trace).data, status=status.HTTP_201_CREATED)
+
+
+# >>> cc only
+@extend_schema(tags=["cc"])
+class ModuleViewSet(viewsets.ModelViewSet):
+    """The module registry. Installed modules appear on their own; others can be registered.
+    Enable and disable are audited and follow the rules of governance (409 when refused)."""
+
+    queryset = selectors.registered_modules()
+    serializer_class = ModuleSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ModuleFilter
+    pagination_class = RegistryPage
+
+    def perform_create(self, serializer: BaseSerializer[Module]) -> None:
+        with _conflicts_as_409():
+            serializer.instance = services.register_module(**serializer.validated_data)
+
+    def perform_update(self, serializer: BaseSerializer[Module]) -> None:
+        assert serializer.instance is not None
+        with _conflicts_as_409():
+            serializer.instance = services.update_module(
+                serializer.instance, **serializer.validated_data
+            )
+
+    def perform_destroy(self, instance: Module) -> None:
+        with _conflicts_as_409():
+            services.delete_module(instance)
+
+    @extend_schema(request=StateChangeRequestSerializer, responses=StateChangeResultSerializer)
+    @action(detail=True, methods=["post"])
+    def enable(self, request: Request, pk: str) -> Response:
+        return self._change_state(request, services.enable_module)
+
+    @extend_schema(request=StateChangeRequestSerializer, responses=StateChangeResultSerializer)
+    @action(detail=True, methods=["post"])
+    def disable(self, request: Request, pk: str) -> Response:
+        return self._change_state(request, services.disable_module)
+
+    @extend_schema(responses=ModuleStateChangeSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def history(self, request: Request, pk: str) -> Response:
+        changes = selectors.state_changes(self.get_object())
+        return Response(ModuleStateChangeSerializer(changes, many=True).data)
+
+    def _change_state(self, request: Request, change: Any) -> Response:
+        module = self.get_object()
+        incoming = StateChangeRequestSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        with _conflicts_as_409():
+            changed = change(
+                module.name, actor=request.user, reason=incoming.validated_data["reason"]
+            )
+        module.refresh_from_db()
+        result = {"module": module, "changed": [m.name for m in changed]}
+        return Response(StateChangeResultSerializer(result).data)
+
+
+@contextmanager
+def _conflicts_as_409() -> Iterator[None]:
+    try:
+        yield
+    except (services.RegistryConflict, services.GovernanceRefused) as exc:
+        raise Conflict(str(exc)) from exc
+
+
+# <<< cc only
 @extend_schema(tags=["cc"])
 class NoteViewSet(viewsets.ModelViewSet):
     """Scratch notes with an expiry (7 days unless `ttl_seconds` says otherwise)."""
@@ -83,7 +190,7 @@ class NoteViewSet(viewsets.ModelViewSet):
     def by_key(self, request: Request, key: str) -> Response:
         note = selectors.note_by_key(key)
         if note is None:
-            raise Http404(f"No unexpired note with key {key!r}.")
+            raise Http404(_("No unexpired note with key '%(key)s'.") % {"key": key})
         return Response(NoteSerializer(note).data)
 
     @extend_schema(responses=NoteStatsSerializer)
@@ -99,7 +206,7 @@ class NoteViewSet(viewsets.ModelViewSet):
 
 @extend_schema(tags=["cc"])
 class HealthViewSet(viewsets.ViewSet):
-    """Health of cc, of each module, of Redis. Public: monitors call these without a login."""
+    """The module's health, public: monitors call these without a login."""
 
     permission_classes = [AllowAny]
 
@@ -112,6 +219,7 @@ class HealthViewSet(viewsets.ViewSet):
     def status(self, request: Request) -> Response:
         return Response({"status": "ok"})
 
+    # >>> cc only
     @extend_schema(request=PingSerializer)
     @action(detail=False, methods=["post"])
     def ping(self, request: Request) -> Response:
@@ -138,7 +246,10 @@ class HealthViewSet(viewsets.ViewSet):
             status=200 if all(part.up for part in required) else 503,
         )
 
+    # <<< cc only
 
+
+# >>> cc only
 @extend_schema(tags=["cc"])
 class ConfigView(viewsets.ViewSet):
     @action(detail=False, methods=["get"])
@@ -149,3 +260,6 @@ class ConfigView(viewsets.ViewSet):
                 "modules_loaded": [definition.code for definition in registry.modules()],
             }
         )
+
+
+# <<< cc only

@@ -1,11 +1,11 @@
-"""cc's health endpoints: real checks, public, with the original's Redis rules."""
+"""The module's health endpoints: real checks, public."""
 
 import pytest
-from django.contrib.auth.models import User
 from rest_framework.test import APIClient
 
 from apps.cc.health import classify
 from apps.core.highway.breaker import redis_breaker
+from apps.core.testing import user_with_access
 
 pytestmark = pytest.mark.django_db
 
@@ -24,6 +24,7 @@ def test_status_is_ok(anonymous):
     assert anonymous.get("/api/cc/status/").json() == {"status": "ok"}
 
 
+# >>> cc only
 def test_ping_runs_the_named_modules_real_check(anonymous):
     body = anonymous.post("/api/cc/ping/", {"module": "probe"}, format="json").json()
     assert body["module"] == "probe" and body["status"] == "up"
@@ -86,6 +87,9 @@ def test_system_health_checks_every_engine_and_module(anonymous):
 def test_config_needs_a_login_and_lists_the_loaded_modules(highway):
     api = APIClient()
     assert api.get("/api/cc/config/").status_code == 401
-    api.force_authenticate(User.objects.create_user("author"))
+    api.force_authenticate(user_with_access("author", "cc"))
     body = api.get("/api/cc/config/").json()
     assert body["version"] == "0.1.0" and {"core", "cc", "probe"} <= set(body["modules_loaded"])
+
+
+# <<< cc only

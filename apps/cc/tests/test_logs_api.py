@@ -1,14 +1,14 @@
-"""/api/cc/logs/: POST writes through log_l1; GET filters and pages newest first."""
+"""logs/: POST writes through log_l1; GET filters and pages newest first."""
 
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import User
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from apps.cc.models import BaseLog
 from apps.core.services import log_l1
+from apps.core.testing import user_with_access
 
 pytestmark = pytest.mark.django_db
 URL = "/api/cc/logs/"
@@ -17,7 +17,7 @@ URL = "/api/cc/logs/"
 @pytest.fixture
 def api(highway):
     client = APIClient()
-    client.force_authenticate(User.objects.create_user("author"))
+    client.force_authenticate(user_with_access("author", "cc", write=True))
     return client
 
 

@@ -1,10 +1,9 @@
-"""/api/cc/notes/: scratch notes with an expiry, cleaned up on a schedule."""
+"""notes/: scratch notes with an expiry, cleaned up on a schedule."""
 
 import asyncio
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import User
 from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -12,6 +11,7 @@ from rest_framework.test import APIClient
 from apps.cc import services
 from apps.cc.models import ScratchNote
 from apps.core.schedule import jobs, run_periodic
+from apps.core.testing import user_with_access
 
 pytestmark = pytest.mark.django_db
 URL = "/api/cc/notes/"
@@ -20,7 +20,7 @@ URL = "/api/cc/notes/"
 @pytest.fixture
 def api():
     client = APIClient()
-    client.force_authenticate(User.objects.create_user("author"))
+    client.force_authenticate(user_with_access("author", "cc", write=True))
     return client
 
 

@@ -67,3 +67,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 
 def is_api_request(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
+
+
+class Conflict(exceptions.APIException):
+    """409: the request clashes with the current state (a duplicate, a rule of governance)."""
+
+    status_code = 409
+    default_detail = "Conflict."
+    default_code = "conflict"

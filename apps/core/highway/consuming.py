@@ -18,6 +18,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from redis.exceptions import ResponseError
 
+from apps.core import governance
 from apps.core.highway.connection import async_redis
 from apps.core.highway.envelope import Event, InvalidEvent
 from apps.core.highway.streams import (
@@ -29,9 +30,11 @@ from apps.core.highway.streams import (
     matches,
 )
 from apps.core.highway.subscribers import Subscriber
+from apps.core.registry import owning_module
 
 logger = logging.getLogger(__name__)
 STREAM_REFRESH_S = 1.0
+PAUSED_CHECK_S = 1.0
 
 
 @dataclass
@@ -64,6 +67,8 @@ class SubscriberRunner:
         self._semaphore = asyncio.Semaphore(subscriber.concurrency)
         self._refreshed_at = 0.0
         self._reclaimed_at = 0.0
+        self.module = owning_module(type(subscriber).__module__)
+        self.paused = False
 
     # --- streams and groups --------------------------------------------------------------
     async def refresh_streams(self) -> None:
@@ -92,6 +97,11 @@ class SubscriberRunner:
             await self.run_once()
 
     async def run_once(self) -> None:
+        # A disabled module's subscribers pause: events wait in the stream, none are lost.
+        self.paused = self.module is not None and not await governance.ais_enabled(self.module)
+        if self.paused:
+            await self._pause(PAUSED_CHECK_S)
+            return
         now = time.monotonic()
         if now - self._refreshed_at >= STREAM_REFRESH_S:
             await self.refresh_streams()

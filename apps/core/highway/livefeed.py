@@ -8,7 +8,12 @@ are dropped by the channel layer, so one slow client slows neither publishers no
 
 from __future__ import annotations
 
-from apps.core.highway.streams import is_pattern
+from typing import Any
+
+import orjson
+
+from apps.core.highway.connection import sync_redis
+from apps.core.highway.streams import CHANNELS_KEY, EVENT_FIELD, decode, is_pattern
 
 ALL_GROUP = "livefeed-all"
 MEMORY_PREFIX = "mem0.recorded."
@@ -34,3 +39,34 @@ def module_of(channel_or_pattern: str) -> str | None:
         name = name[len(MEMORY_PREFIX) :]
     module = name.split(".", 1)[0]
     return None if is_pattern(module) or not module else module
+
+
+def recent_events(count: int = 3) -> dict[str, list[dict[str, Any]]]:
+    """The newest `count` events of each module, newest first, read from the streams.
+
+    {"cc": [{"channel": ..., "cursor": ..., "event": {...}}, ...], ...}. Raises redis errors.
+    """
+    client = sync_redis()
+    channels = sorted(decode(c) for c in client.smembers(CHANNELS_KEY))
+    pipe = client.pipeline(transaction=False)
+    for channel in channels:
+        pipe.xrevrange(channel, count=count)
+    found: dict[str, list[dict[str, Any]]] = {}
+    for channel, entries in zip(channels, pipe.execute(), strict=True):
+        module = module_of(channel)
+        for raw_cursor, fields in entries or []:
+            event = orjson.loads(fields[EVENT_FIELD])
+            cursor = decode(raw_cursor)
+            found.setdefault(module or "", []).append(
+                {"channel": channel, "cursor": cursor, "event": event}
+            )
+    return {
+        module: sorted(events, key=lambda e: cursor_order(e["cursor"]), reverse=True)[:count]
+        for module, events in found.items()
+    }
+
+
+def cursor_order(cursor: str) -> tuple[int, int]:
+    """Stream entry ids ("<ms>-<seq>") in the order Redis gave them."""
+    milliseconds, _, sequence = cursor.partition("-")
+    return int(milliseconds), int(sequence or 0)

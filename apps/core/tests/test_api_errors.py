@@ -4,6 +4,9 @@ import pytest
 from django.contrib.auth.models import Permission, User
 from rest_framework.test import APIClient
 
+from apps.core import access
+from apps.core.testing import grant
+
 SHAPE = {"status", "code", "detail", "request_id"}
 
 
@@ -23,7 +26,7 @@ def writer(db):
     user = User.objects.create_user("writer", password="pw-writer-1")
     user.user_permissions.add(*Permission.objects.filter(codename__endswith="_item"))
     api = APIClient()
-    api.force_authenticate(user)
+    api.force_authenticate(grant(user, "probe", access.VIEW, access.WRITE))
     return api
 
 

@@ -5,7 +5,7 @@ import uuid
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
-from django.contrib.auth.models import Permission, User
+from django.contrib.auth.models import User
 from django.test import Client
 from rest_framework.authtoken.models import Token
 
@@ -13,6 +13,7 @@ from apps.core.events import LiveFeedBridge
 from apps.core.highway.consuming import SubscriberRunner
 from apps.core.highway.envelope import Event
 from apps.core.highway.streams import decode
+from apps.core.testing import grant
 from cos_project.asgi import application
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -23,7 +24,7 @@ ORIGIN = (b"origin", b"http://localhost")
 def make_user(name, superuser=False, probe_view=False):
     user = User.objects.create_user(name, password="pw-" + name, is_superuser=superuser)
     if probe_view:
-        user.user_permissions.add(Permission.objects.get(codename="view_item"))
+        grant(user, "probe")
     return user
 
 

@@ -4,6 +4,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
+from apps.core.api.permissions import ModuleAccess
 from tests.modules.probe import services
 from tests.modules.probe.api.serializers import ItemSerializer
 from tests.modules.probe.models import Item
@@ -12,7 +13,8 @@ from tests.modules.probe.models import Item
 class ItemViewSet(viewsets.ModelViewSet):
     queryset = Item.objects.order_by("id")
     serializer_class = ItemSerializer
-    permission_classes = [permissions.DjangoModelPermissions]
+    # The module's own rules on top of COS's (module enabled, module view/write permission).
+    permission_classes = [ModuleAccess, permissions.DjangoModelPermissions]
 
     def perform_create(self, serializer: BaseSerializer[Item]) -> None:
         serializer.instance = services.create_item(**serializer.validated_data)

@@ -1,0 +1,74 @@
+"""The COS admin site: Django's, plus module governance and extra pages modules contribute.
+
+- A disabled module's app disappears from the index and the sidebar (its URLs are refused by
+  `apps.core.middleware.disabled_module_admin_middleware`).
+- `register_page(slug, view, title)` adds a staff-only page at /admin/cos/<slug>/, linked from
+  every admin page: each module's overview, the architecture report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.admin.apps import AdminConfig
+from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpRequest, HttpResponse
+from django.urls import URLPattern, URLResolver, path
+
+from apps.core import governance
+
+
+@dataclass(frozen=True)
+class AdminPage:
+    slug: str
+    title: Any  # str or lazy translation
+    view: Callable[..., HttpResponse]
+
+
+class COSAdminSite(admin.AdminSite):
+    site_header = "COS"
+    site_title = "COS admin"
+    index_title = "Creative Operating System"
+
+    def __init__(self, name: str = "admin") -> None:
+        super().__init__(name)
+        self.pages: dict[str, AdminPage] = {}
+
+    def register_page(self, slug: str, view: Callable[..., HttpResponse], title: Any) -> None:
+        self.pages[slug] = AdminPage(slug, title, view)
+
+    def get_urls(self) -> list[URLResolver | URLPattern]:
+        pages = [
+            path(f"cos/{page.slug}/", self.admin_view(page.view), name=f"cos-{page.slug}")
+            for page in self.pages.values()
+        ]
+        return [*pages, *super().get_urls()]
+
+    def get_app_list(self, request: HttpRequest, app_label: str | None = None) -> list[Any]:
+        disabled = governance.disabled_modules()
+        return [
+            app
+            for app in super().get_app_list(request, app_label)
+            if app["app_label"] not in disabled
+        ]
+
+    def each_context(self, request: HttpRequest) -> dict[str, Any]:
+        context = super().each_context(request)
+        context["cos_pages"] = list(self.pages.values())
+        return context
+
+
+class COSAdminConfig(AdminConfig):
+    default_site = "apps.core.admin_site.COSAdminSite"
+
+
+def register_page(slug: str, view: Callable[..., HttpResponse], title: Any) -> None:
+    """Add a page to the admin at /admin/cos/<slug>/ (from a module's admin.py)."""
+    if not isinstance(admin.site, COSAdminSite):
+        raise ImproperlyConfigured(
+            "The admin site is not COS's: INSTALLED_APPS needs apps.core.admin_site.COSAdminConfig."
+        )
+    admin.site.register_page(slug, view, title)

@@ -1,0 +1,123 @@
+"""Module governance as every module sees it: is a module enabled, and if not, why.
+
+The state itself (its table, the audit trail, the enable/disable rules) belongs to the module
+that provides the `module_states` contract (cc). Core only reads it, through the registry, so
+core never imports cc. Every API request, websocket subscription and subscriber loop asks, so
+the answer is cached in the process for `COS_MODULE_STATE_CACHE_S` seconds (2 by default): a
+change made in another process is seen within that time, one made in this process at once.
+With no provider installed, every module is enabled.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from channels.db import database_sync_to_async
+from django.conf import settings
+from django.db import DatabaseError
+from django.utils.translation import gettext as _
+
+from apps.core import registry
+from apps.core.modules import ModuleKind
+
+CONTRACT = "module_states"
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ModuleState:
+    code: str
+    enabled: bool
+    reason: str = ""
+    changed_at: datetime | None = None
+
+
+ModuleStateSource = Callable[[], Mapping[str, ModuleState]]
+
+_cached: tuple[float, dict[str, ModuleState]] | None = None
+
+
+def _fresh() -> dict[str, ModuleState] | None:
+    cached = _cached
+    if cached is None or time.monotonic() - cached[0] >= settings.COS_MODULE_STATE_CACHE_S:
+        return None
+    return cached[1]
+
+
+def module_states() -> dict[str, ModuleState]:
+    """States of the modules the provider knows; a module it doesn't know is enabled."""
+    global _cached
+    fresh = _fresh()
+    if fresh is not None:
+        return fresh
+    source: ModuleStateSource | None = registry.contract(CONTRACT)
+    try:
+        states = dict(source()) if source is not None else {}
+    except DatabaseError:
+        # The database is down or not migrated yet: keep the last known states (or none).
+        # Whatever the module would do next needs the database too and will fail on its own.
+        logger.warning("Module states are unreadable; using the last known ones", exc_info=True)
+        states = _cached[1] if _cached is not None else {}
+    _cached = (time.monotonic(), states)
+    return states
+
+
+async def amodule_states() -> dict[str, ModuleState]:
+    fresh = _fresh()
+    if fresh is not None:
+        return fresh
+    return await database_sync_to_async(module_states)()
+
+
+def invalidate() -> None:
+    """Forget the cached states (the provider calls it when a state changes)."""
+    global _cached
+    _cached = None
+
+
+def governed(code: str | None) -> bool:
+    """Whether module `code` can be disabled at all: core modules (and non-modules) cannot,
+    so nothing needs to ask about them."""
+    if code is None:
+        return False
+    try:
+        return registry.get_module_config(code).definition.kind != ModuleKind.CORE
+    except LookupError:
+        return False
+
+
+def is_enabled(code: str) -> bool:
+    if not governed(code):
+        return True
+    state = module_states().get(code)
+    return state is None or state.enabled
+
+
+async def ais_enabled(code: str) -> bool:
+    if not governed(code):
+        return True
+    state = (await amodule_states()).get(code)
+    return state is None or state.enabled
+
+
+def disabled_modules() -> set[str]:
+    return {code for code, state in module_states().items() if not state.enabled}
+
+
+def refusal(code: str, states: Mapping[str, ModuleState] | None = None) -> str | None:
+    """Why module `code` refuses service ("Module 'x' is disabled: reason"), None if enabled."""
+    if not governed(code):
+        return None
+    state = (module_states() if states is None else states).get(code)
+    if state is None or state.enabled:
+        return None
+    if state.reason:
+        return _("Module '%(code)s' is disabled: %(reason)s") % {
+            "code": code,
+            "reason": state.reason,
+        }
+    return _("Module '%(code)s' is disabled.") % {"code": code}
