@@ -28,5 +28,5 @@ def test_serve_warns_about_a_stale_map_and_goes_on(stale_cc_map):
 
 
 def test_manage_py_check_fails_on_it(stale_cc_map):
-    with pytest.raises(SystemCheckError, match="cos.E004"):
+    with pytest.raises(SystemCheckError, match=r"cos\.E004"):
         call_command("check", stdout=io.StringIO(), stderr=io.StringIO())
