@@ -109,9 +109,14 @@ def test_a_new_module_works_at_once_and_can_be_removed_cleanly(project, env, scr
         ("auth", "is reserved"),
         ("api", "is reserved"),
         ("mem0_books", "is reserved"),
+        ("pg_books", "is reserved"),
+        ("cos", "is reserved"),
+        ("login", "is reserved"),
+        ("information_schema", "is reserved"),
         ("b" * 41, "longer than 40"),
     ],
 )
+@pytest.mark.django_db  # the command reads the module registry
 def test_bad_codes_are_refused_and_nothing_is_written(code, message):
     before = sorted(path.name for path in (BASE_DIR / "apps").iterdir())
     with pytest.raises(CommandError, match=message):
@@ -120,6 +125,7 @@ def test_bad_codes_are_refused_and_nothing_is_written(code, message):
     assert not list(BASE_DIR.glob(".startmodule-*"))
 
 
+@pytest.mark.django_db
 def test_a_dry_run_lists_the_files_and_writes_nothing(capsys):
     call_command("startmodule", "atlas", "--dry-run")
     output = capsys.readouterr().out
@@ -132,21 +138,49 @@ def test_a_dry_run_lists_the_files_and_writes_nothing(capsys):
     assert not list(BASE_DIR.glob(".startmodule-*"))
 
 
-def test_a_failure_half_way_leaves_nothing_behind(project, env):
-    """The new module's first start fails (here: a stale module map elsewhere makes the system
-    check fail once the module is in place): its folder goes again."""
-    cc_map = project / "apps" / "cc" / "module_map.yaml"
-    original = cc_map.read_text()
-    cc_map.write_text(original + "stale: true\n")
-    try:
-        done = run(project, env, "manage.py", "startmodule", "atlas")
-    finally:
-        cc_map.write_text(original)
-    assert done.returncode == 1
-    assert "failed its first start" in done.stderr and "cos.E004" in done.stderr
-    assert "Traceback" not in done.stderr
-    assert not (project / "apps" / "atlas").exists()
-    assert not list(project.glob(".startmodule-*"))
+@pytest.fixture
+def small_project(tmp_path):
+    """A project with just the gold standard in apps/: enough for start_module's own steps."""
+    shutil.copytree(BASE_DIR / "apps" / "cc", tmp_path / "apps" / "cc", ignore=IGNORED)
+    return tmp_path
+
+
+@pytest.mark.parametrize("failing", ["finish", "tidy after finish"])
+def test_a_failure_half_way_leaves_nothing_behind(small_project, monkeypatch, failing):
+    from apps.core import startmodule
+
+    def fail(*args):
+        raise startmodule.StartModuleError("makemigrations failed")
+
+    if failing == "finish":
+        monkeypatch.setattr(startmodule, "finish", fail)
+    else:
+        monkeypatch.setattr(startmodule, "finish", lambda code, apps_dir: None)
+        calls = []
+        real_tidy = startmodule._tidy_python
+
+        def tidy_then_fail(folder):
+            calls.append(folder)
+            if len(calls) == 2:  # the first tidies the staging folder; the second, apps/atlas
+                fail()
+            real_tidy(folder)
+
+        monkeypatch.setattr(startmodule, "_tidy_python", tidy_then_fail)
+    with pytest.raises(startmodule.StartModuleError, match="makemigrations failed"):
+        startmodule.start_module("atlas", "Atlas", project=small_project, taken=["cc"])
+    assert sorted(p.name for p in small_project.iterdir()) == ["apps"]
+    assert sorted(p.name for p in (small_project / "apps").iterdir()) == ["cc"]
+
+
+@pytest.mark.django_db
+def test_a_name_left_in_the_registry_is_refused(highway, settings, small_project):
+    from apps.cc.services import register_module
+
+    settings.BASE_DIR = small_project  # should it not refuse, it writes there
+    register_module(name="atlas", version="1.0")
+    with pytest.raises(CommandError, match="registry already has 'atlas'"):
+        call_command("startmodule", "atlas")
+    assert sorted(p.name for p in (small_project / "apps").iterdir()) == ["cc"]
 
 
 @pytest.mark.parametrize(

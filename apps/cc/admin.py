@@ -22,7 +22,7 @@ from apps.cc.models import (
     ScratchNote,
     StateChangeVia,
 )
-from apps.core import registry
+from apps.core import access, registry
 from apps.core.admin_site import register_page
 
 
@@ -98,6 +98,13 @@ class ModuleForm(forms.ModelForm):
         model = Module
         fields = ["name", "version", "description", "config"]
 
+    def clean_name(self) -> str:
+        name: str = self.cleaned_data["name"]
+        problem = services.name_problem(name)
+        if problem is not None:
+            raise forms.ValidationError(problem)
+        return name
+
     def clean_config(self) -> Any:
         config = self.cleaned_data["config"]
         if not isinstance(config, dict):
@@ -157,6 +164,12 @@ class ModuleAdmin(admin.ModelAdmin):
             services.delete_module(obj)
         except services.RegistryConflict as exc:
             messages.error(request, str(exc))
+
+    def has_change_permission(self, request: HttpRequest, obj: Module | None = None) -> bool:
+        # Changing the registry (and governance, its actions) needs cc's write permission too,
+        # as in the API.
+        may_write = access.may_write(request.user, "cc")
+        return may_write and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request: HttpRequest, obj: Module | None = None) -> bool:
         installed = obj is not None and services.installed_definition(obj.name) is not None

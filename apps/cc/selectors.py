@@ -7,7 +7,7 @@ from django.utils import timezone
 from redis.exceptions import RedisError
 
 from apps.cc.models import BaseLog, Module, ModuleStateChange, PromptTrace, ScratchNote
-from apps.core import health, registry
+from apps.core import access, health, registry
 from apps.core.governance import ModuleState
 from apps.core.highway.livefeed import recent_events
 
@@ -70,8 +70,9 @@ def module_states() -> dict[str, ModuleState]:
     }
 
 
-def module_tiles(events_per_module: int = 3) -> dict[str, Any]:
-    """What the admin dashboard shows of each installed module: state, health, last events."""
+def module_tiles(user: Any, events_per_module: int = 3) -> dict[str, Any]:
+    """What the admin dashboard shows of each installed module: state, health, and the last
+    events of the modules `user` may view."""
     rows = {module.name: module for module in Module.objects.all()}
     try:
         recent, events_error = recent_events(events_per_module), None
@@ -92,6 +93,7 @@ def module_tiles(events_per_module: int = 3) -> dict[str, Any]:
                 "events": [
                     {**found, "time": found["event"].get("timestamp", "")}
                     for found in recent.get(definition.code, [])
+                    if access.may_view(user, definition.code)
                 ],
             }
         )

@@ -13,7 +13,7 @@ from apps.cc.models import Module, ModuleStateChange, ScratchNote, StateChangeVi
 from apps.core import governance, registry
 from apps.core.highway.publisher import publish
 from apps.core.memory import SCRATCH_NOTE_TTL
-from apps.core.modules import ModuleDefinition, ModuleKind
+from apps.core.modules import CODE_PATTERN, ModuleDefinition, ModuleKind
 
 CLEANUP_BATCH = 1000
 
@@ -121,9 +121,22 @@ def sync_installed_modules(**kwargs: Any) -> None:
             module.save(update_fields=["version", "description", "updated_at"])
 
 
+class InvalidName(ValueError):
+    """A registry name that can't be a module code."""
+
+
+def name_problem(name: str) -> str | None:
+    if not CODE_PATTERN.match(name):
+        return _("A module name must match %(pattern)s.") % {"pattern": CODE_PATTERN.pattern}
+    return None
+
+
 def register_module(
     *, name: str, version: str, description: str = "", config: dict[str, Any] | None = None
 ) -> Module:
+    problem = name_problem(name)
+    if problem is not None:
+        raise InvalidName(problem)
     try:
         with transaction.atomic():
             return Module.objects.create(
@@ -139,7 +152,17 @@ def register_module(
         ) from exc
 
 
+EDITABLE = {"version", "description", "config"}  # `active` changes through governance only
+
+
 def update_module(module: Module, **changes: Any) -> Module:
+    if changes.get("name", module.name) != module.name:
+        raise RegistryConflict(_("A module's name cannot change."))
+    changes.pop("name", None)
+    if set(changes) - EDITABLE:
+        raise ValueError(
+            f"Only {', '.join(sorted(EDITABLE))} can be edited, not {sorted(changes)}."
+        )
     for field, value in changes.items():
         setattr(module, field, value)
     try:
@@ -163,7 +186,7 @@ def delete_module(module: Module) -> None:
 
 # --- governance ----------------------------------------------------------------------------
 def enable_module(
-    name: str, *, actor: Any = None, reason: str = "", via: str = StateChangeVia.API
+    name: str, *, actor: Any = None, reason: str = "", via: str = StateChangeVia.SYSTEM
 ) -> list[Module]:
     """Enable a module and, first, any disabled module it requires (each change audited).
     Returns the modules that changed, requirements first; none when it was already enabled."""
@@ -182,7 +205,7 @@ def enable_module(
 
 
 def disable_module(
-    name: str, *, actor: Any = None, reason: str = "", via: str = StateChangeVia.API
+    name: str, *, actor: Any = None, reason: str = "", via: str = StateChangeVia.SYSTEM
 ) -> list[Module]:
     """Disable a module. Refused for core modules and while an enabled module requires it."""
     with transaction.atomic():

@@ -57,7 +57,9 @@ class COSAdminSite(admin.AdminSite):
 
     def each_context(self, request: HttpRequest) -> dict[str, Any]:
         context = super().each_context(request)
-        context["cos_pages"] = list(self.pages.values())
+        disabled = governance.disabled_modules()
+        # A module's own page has its code as slug; a disabled module's page is left out.
+        context["cos_pages"] = [page for page in self.pages.values() if page.slug not in disabled]
         return context
 
 

@@ -3,7 +3,7 @@ Each works sync and async."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from asgiref.sync import iscoroutinefunction
@@ -82,46 +82,43 @@ def api_json_errors_middleware(get_response: Handler) -> Handler:
     return middleware
 
 
-def _disabled_admin_module(request: HttpRequest, disabled: set[str]) -> str | None:
-    """The disabled module whose admin pages `request` asks for, if any."""
-    prefix = reverse("admin:index")
-    if not request.path.startswith(prefix):
-        return None
-    label = request.path[len(prefix) :].split("/", 1)[0]
-    return label if label in disabled else None
-
-
-def _refuse_admin_page(request: HttpRequest, code: str) -> HttpResponseBase:
+def _admin_refusal(request: HttpRequest, states: Mapping[str, Any]) -> str | None:
+    """Why the admin page asked for is refused: it belongs to a disabled module, either its
+    models (/admin/<code>/...) or a page it added (/admin/cos/<code>/)."""
     from apps.core import governance
 
-    messages.warning(request, governance.refusal(code) or code)
+    parts = request.path[len(reverse("admin:index")) :].split("/")
+    code = parts[1] if parts[0] == "cos" and len(parts) > 1 else parts[0]
+    return governance.refusal(code, states) if code else None
+
+
+def _refuse_admin_page(request: HttpRequest, reason: str) -> HttpResponseBase:
+    messages.warning(request, reason)
     return HttpResponseRedirect(reverse("admin:index"))
 
 
 @sync_and_async_middleware
 def disabled_module_admin_middleware(get_response: Handler) -> Handler:
-    """A disabled module's admin pages redirect to the index, which says why (the index and
-    the sidebar already leave the module out: COSAdminSite.get_app_list)."""
+    """A disabled module's admin pages redirect to the index, which says why (the index, the
+    sidebar and the header links already leave the module out: COSAdminSite)."""
     from apps.core import governance
 
     if iscoroutinefunction(get_response):
 
         async def async_middleware(request: HttpRequest) -> HttpResponseBase:
             if request.path.startswith(reverse("admin:index")):
-                states = await governance.amodule_states()
-                disabled = {code for code, state in states.items() if not state.enabled}
-                code = _disabled_admin_module(request, disabled)
-                if code is not None:
-                    return _refuse_admin_page(request, code)
+                reason = _admin_refusal(request, await governance.amodule_states())
+                if reason is not None:
+                    return _refuse_admin_page(request, reason)
             return await get_response(request)
 
         return async_middleware
 
     def middleware(request: HttpRequest) -> HttpResponseBase:
         if request.path.startswith(reverse("admin:index")):
-            code = _disabled_admin_module(request, governance.disabled_modules())
-            if code is not None:
-                return _refuse_admin_page(request, code)
+            reason = _admin_refusal(request, governance.module_states())
+            if reason is not None:
+                return _refuse_admin_page(request, reason)
         return get_response(request)
 
     return middleware

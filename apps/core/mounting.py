@@ -5,9 +5,10 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-from django.urls import URLPattern, include, path
+from django.urls import URLPattern, URLResolver, include, path
 from django.utils.module_loading import module_has_submodule
 
+from apps.core.api.gate import gate_api_view
 from apps.core.registry import module_configs
 from apps.core.ws_auth import ModuleGate
 
@@ -28,8 +29,33 @@ def module_api_urls() -> list[Any]:
         urls = _module_part(config, "api.urls")
         if urls is not None:
             code = config.definition.code
-            patterns.append(path(f"api/{code}/", include((urls.urlpatterns, code), namespace=code)))
+            gated = _gated(urls.urlpatterns, code)
+            patterns.append(path(f"api/{code}/", include((gated, code), namespace=code)))
     return patterns
+
+
+def _gated(patterns: list[Any], code: str) -> list[Any]:
+    """The module's URL patterns with every view behind `gate_api_view` (nested includes too):
+    a disabled module answers 403 whatever its views' permission classes say."""
+    gated: list[Any] = []
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            pattern = URLResolver(
+                pattern.pattern,
+                _gated(pattern.url_patterns, code),
+                pattern.default_kwargs,
+                pattern.app_name,
+                pattern.namespace,
+            )
+        elif isinstance(pattern, URLPattern):
+            pattern = URLPattern(
+                pattern.pattern,
+                gate_api_view(pattern.callback, code),
+                pattern.default_args,
+                pattern.name,
+            )
+        gated.append(pattern)
+    return gated
 
 
 def module_websocket_routes() -> list[Any]:

@@ -53,12 +53,15 @@ CODE_WORD = re.compile(r"(?<![A-Za-z0-9])cc(?![A-Za-z0-9])")
 CAMEL_WORD = re.compile(r"(?<![A-Za-z0-9])Cc(?=[A-Z])")
 MAX_CODE_LENGTH = 40  # PostgreSQL names are at most 63 bytes; mem0_<code>_<table> must fit
 # Codes that would collide with URL prefixes, framework app labels or the memory schemas.
+# Admin URL segments too: disabling a module named "login" would redirect /admin/login/.
 RESERVED = {
-    "admin", "alive", "api", "apps", "auth", "authtoken", "channels", "contenttypes",
-    "django", "django_filters", "docs", "drf_spectacular", "health", "i18n", "media",
-    "messages", "metrics", "ping", "public", "redoc", "rest_framework", "schema", "sessions",
-    "static", "staticfiles", "status", "test", "tests", "ws",
+    "admin", "alive", "api", "apps", "auth", "authtoken", "autocomplete", "channels",
+    "contenttypes", "cos", "django", "django_filters", "docs", "drf_spectacular", "health",
+    "i18n", "information_schema", "jsi18n", "login", "logout", "media", "messages", "metrics",
+    "password_change", "password_reset", "ping", "public", "r", "redoc", "rest_framework",
+    "schema", "sessions", "static", "staticfiles", "status", "test", "tests", "ws",
 }  # fmt: skip
+RESERVED_PREFIXES = ("mem0", "pg_")  # memory schemas; PostgreSQL refuses schemas named pg_*
 
 
 class StartModuleError(Exception):
@@ -81,8 +84,11 @@ def camel(code: str) -> str:
     return "".join(part.capitalize() for part in code.split("_"))
 
 
-def validate(code: str, apps_dir: Path, taken: Iterable[str]) -> None:
-    """Refuse a code that can't be a new module; `taken`: installed module codes/app labels."""
+def validate(
+    code: str, apps_dir: Path, taken: Iterable[str], registered: Iterable[str] = ()
+) -> None:
+    """Refuse a code that can't be a new module. `taken`: installed module codes and app
+    labels; `registered`: names in the module registry (their state would carry over)."""
     if not CODE_PATTERN.match(code):
         raise StartModuleError(
             f"Module code {code!r} is invalid: use lower-case letters, digits and underscores, "
@@ -92,10 +98,15 @@ def validate(code: str, apps_dir: Path, taken: Iterable[str]) -> None:
         raise StartModuleError(f"Module code {code!r} is a Python keyword.")
     if len(code) > MAX_CODE_LENGTH:
         raise StartModuleError(f"Module code {code!r} is longer than {MAX_CODE_LENGTH} characters.")
-    if code in RESERVED or code.startswith("mem0"):
+    if code in RESERVED or code.startswith(RESERVED_PREFIXES):
         raise StartModuleError(f"Module code {code!r} is reserved.")
     if code in set(taken):
         raise StartModuleError(f"A module or app named {code!r} already exists.")
+    if code in set(registered):
+        raise StartModuleError(
+            f"The module registry already has {code!r} (registered from outside, or removed "
+            "with its row kept): delete that row in the admin first."
+        )
     if (apps_dir / code).exists():
         raise StartModuleError(f"{apps_dir / code} already exists.")
 
@@ -222,7 +233,7 @@ def finish(code: str, apps_dir: Path) -> None:
             quiet = {"stdout": io.StringIO(), "stderr": io.StringIO()}
             call_command("makemigrations", code, skip_checks=True, verbosity=0, **quiet)
             call_command("modulemap", code, verbosity=0, **quiet)
-            call_command("check", **quiet)
+            call_command("check", code, **quiet)  # the rest is checked by `manage.py check`
         finally:
             apps.unset_installed_apps()
     except Exception as exc:  # whatever stops it, the module is taken out again
@@ -235,10 +246,11 @@ def start_module(
     *,
     project: Path,
     taken: Iterable[str],
+    registered: Iterable[str] = (),
     dry_run: bool = False,
 ) -> NewModule:
     apps_dir = project / "apps"
-    validate(code, apps_dir, taken)
+    validate(code, apps_dir, taken, registered)
     source = apps_dir / GOLD_STANDARD
     folder = apps_dir / code
     staging = Path(tempfile.mkdtemp(prefix=".startmodule-", dir=None if dry_run else project))

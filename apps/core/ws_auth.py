@@ -60,25 +60,43 @@ async def refuse(receive: Any, send: Any, code: int) -> None:
 
 
 class ModuleGate:
-    """Guards a module's websocket routes: module enabled, user signed in with its view perm."""
+    """Guards a module's websocket routes: signed in, the module's view permission, the module
+    enabled; a socket already open is closed (4423) at its next message once the module is
+    disabled."""
 
     def __init__(self, app: Any, code: str) -> None:
         self.app = app
         self.code = code
+        # Channels' URLRouter reads this to route nested routers by prefix.
+        self._path_routing = getattr(app, "_path_routing", False)
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
         refusal = await self._refusal(scope.get("user"))
         if refusal is not None:
             return await refuse(receive, send, refusal)
-        return await self.app(scope, receive, send)
+        return await self.app(scope, self._guarded(receive, send), send)
+
+    def _guarded(self, receive: Any, send: Any) -> Any:
+        from apps.core import governance
+
+        async def guarded_receive() -> dict[str, Any]:
+            message: dict[str, Any] = await receive()
+            if message["type"] == "websocket.receive" and not await governance.ais_enabled(
+                self.code
+            ):
+                await send({"type": "websocket.close", "code": CLOSE_MODULE_DISABLED})
+                return {"type": "websocket.disconnect", "code": CLOSE_MODULE_DISABLED}
+            return message
+
+        return guarded_receive
 
     async def _refusal(self, user: Any) -> int | None:
         from apps.core import access, governance
 
-        if not await governance.ais_enabled(self.code):
-            return CLOSE_MODULE_DISABLED
         if user is None or not user.is_authenticated:
             return CLOSE_UNAUTHENTICATED
         if not await database_sync_to_async(access.may_view)(user, self.code):
             return CLOSE_FORBIDDEN
+        if not await governance.ais_enabled(self.code):
+            return CLOSE_MODULE_DISABLED
         return None

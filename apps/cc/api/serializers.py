@@ -4,9 +4,8 @@ from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from apps.cc.models import BaseLog, Module, ModuleStateChange, PromptTrace, ScratchNote
-from apps.cc.services import config_problems, installed_definition
+from apps.cc.services import config_problems, installed_definition, name_problem
 from apps.core.memory import Level
-from apps.core.modules import CODE_PATTERN
 
 
 class PromptSerializer(serializers.Serializer):
@@ -153,10 +152,9 @@ class ModuleSerializer(serializers.ModelSerializer):
         return list(definition.requires) if definition else []
 
     def validate_name(self, value: str) -> str:
-        if not CODE_PATTERN.match(value):
-            raise serializers.ValidationError(
-                _("A module name must match %(pattern)s.") % {"pattern": CODE_PATTERN.pattern}
-            )
+        problem = name_problem(value)
+        if problem is not None:
+            raise serializers.ValidationError(problem)
         if self.instance is not None and value != self.instance.name:
             raise serializers.ValidationError(_("A module's name cannot change."))
         return value

@@ -31,7 +31,7 @@ from apps.cc.api.serializers import (
     StateChangeRequestSerializer,
     StateChangeResultSerializer,
 )
-from apps.cc.models import Module, ScratchNote
+from apps.cc.models import Module, ScratchNote, StateChangeVia
 from apps.core import health, registry
 from apps.core.api.errors import Conflict
 from apps.core.services import log_l1
@@ -141,9 +141,8 @@ class ModuleViewSet(viewsets.ModelViewSet):
         incoming = StateChangeRequestSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         with _conflicts_as_409():
-            changed = change(
-                module.name, actor=request.user, reason=incoming.validated_data["reason"]
-            )
+            reason = incoming.validated_data["reason"]
+            changed = change(module.name, actor=request.user, reason=reason, via=StateChangeVia.API)
         module.refresh_from_db()
         result = {"module": module, "changed": [m.name for m in changed]}
         return Response(StateChangeResultSerializer(result).data)

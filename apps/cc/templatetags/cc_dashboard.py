@@ -9,6 +9,6 @@ from apps.cc import selectors
 register = template.Library()
 
 
-@register.simple_tag
-def module_tiles() -> dict[str, Any]:
-    return selectors.module_tiles()
+@register.simple_tag(takes_context=True)
+def module_tiles(context: dict[str, Any]) -> dict[str, Any]:
+    return selectors.module_tiles(context["request"].user)

@@ -150,6 +150,25 @@ def test_a_disabled_modules_api_answers_with_the_reason(api, highway):
     assert api.get("/api/probe/items/").status_code == 200
 
 
+def test_even_a_public_endpoint_of_a_disabled_module_refuses(api):
+    assert APIClient().get("/api/probe/items/public/").status_code == 200
+    disable(api, "sidecar")
+    disable(api, "probe", reason="Paused")
+    response = APIClient().get("/api/probe/items/public/")
+    assert response.status_code == 403
+    assert response.json()["code"] == "module_disabled"
+    assert response.json()["detail"] == "Module 'probe' is disabled: Paused"
+
+
+def test_the_reason_is_only_for_those_who_may_view_the_module(api, highway):
+    disable(api, "sidecar")
+    disable(api, "probe", reason="Secret plans")
+    stranger = APIClient()
+    stranger.force_authenticate(User.objects.create_user("stranger"))
+    response = stranger.get("/api/probe/items/")
+    assert response.status_code == 403 and "Secret plans" not in response.json()["detail"]
+
+
 def test_a_disabled_modules_admin_entries_are_hidden(client, admin_user, highway):
     services.disable_module("sidecar")
     services.disable_module("probe", reason="Paused")
@@ -161,6 +180,22 @@ def test_a_disabled_modules_admin_entries_are_hidden(client, admin_user, highway
     response = client.get("/admin/probe/item/", follow=True)
     assert response.redirect_chain == [("/admin/", 302)]
     assert "Module &#x27;probe&#x27; is disabled: Paused" in response.content.decode()
+    # The page the module added to the admin goes too, with its link in the header.
+    assert 'href="/admin/cos/probe/"' not in index.content.decode()
+    assert client.get("/admin/cos/probe/").status_code == 302
+    services.enable_module("probe")
+    assert client.get("/admin/cos/probe/").content == b"probe overview"
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_the_admin_refuses_a_disabled_modules_pages_under_asgi_too(async_client, settings):
+    settings.COS_MODULE_STATE_CACHE_S = 0  # every request reads the states
+    user = await sync_to_async(User.objects.create_superuser)("root", password="pw-root-1")
+    await async_client.aforce_login(user)
+    await sync_to_async(services.disable_module)("sidecar")
+    await sync_to_async(services.disable_module)("probe", reason="Paused")
+    response = await async_client.get("/admin/probe/item/")
+    assert response.status_code == 302 and response["Location"] == "/admin/"
 
 
 @sync_to_async
@@ -180,6 +215,28 @@ async def close_code(path):
     answer = await communicator.receive_output()
     await communicator.disconnect()
     return answer.get("code")
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_an_open_socket_of_a_module_closes_once_the_module_is_disabled(highway):
+    token = await probe_viewer_token()
+    path = f"/ws/probe/echo/?token={token}"
+    communicator = WebsocketCommunicator(application, path, headers=[ORIGIN])
+    assert (await communicator.connect())[0]
+    await communicator.send_json_to({"n": 1})
+    assert await communicator.receive_json_from() == {"echo": {"n": 1}}
+    await sync_to_async(services.disable_module)("sidecar")
+    await sync_to_async(services.disable_module)("probe")
+    await communicator.send_json_to({"n": 2})
+    closed = await communicator.receive_output()
+    assert closed == {"type": "websocket.close", "code": 4423}
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_strangers_learn_nothing_about_a_disabled_modules_sockets(highway):
+    await sync_to_async(services.disable_module)("sidecar")
+    await sync_to_async(services.disable_module)("probe")
+    assert await close_code("/ws/probe/echo/") == 4401
 
 
 @pytest.mark.django_db(transaction=True)

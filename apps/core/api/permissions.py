@@ -36,13 +36,25 @@ class ModuleAccess(BasePermission):
         code = module_of_request(request)
         if code is None:
             return True
-        reason = governance.refusal(code)
-        if reason is not None:
-            raise ModuleDisabled(reason)
+        # Permission before state: the reason a module is off is for those who may see it.
         if request.method in SAFE_METHODS:
             allowed = access.may_view(user, code)
             self.message = _("You may not view module '%(code)s'.") % {"code": code}
         else:
             allowed = access.may_write(user, code)
             self.message = _("You may not write to module '%(code)s'.") % {"code": code}
+        if allowed:
+            reason = governance.refusal(code)
+            if reason is not None:
+                raise ModuleDisabled(reason)
         return allowed
+
+
+def checks_module_access(view: Any) -> bool:
+    """Whether a DRF view callback runs ModuleAccess itself (then it reports a disabled module
+    after authentication and permissions; otherwise the mounting gate does, first)."""
+    cls = getattr(view, "cls", None)
+    if cls is None:
+        return False
+    classes = getattr(view, "initkwargs", {}).get("permission_classes", cls.permission_classes)
+    return any(isinstance(c, type) and issubclass(c, ModuleAccess) for c in classes)

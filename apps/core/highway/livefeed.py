@@ -55,7 +55,10 @@ def recent_events(count: int = 3) -> dict[str, list[dict[str, Any]]]:
     for channel, entries in zip(channels, pipe.execute(), strict=True):
         module = module_of(channel)
         for raw_cursor, fields in entries or []:
-            event = orjson.loads(fields[EVENT_FIELD])
+            try:
+                event = orjson.loads(fields[EVENT_FIELD])
+            except (KeyError, orjson.JSONDecodeError):
+                continue  # not an envelope: subscribers dead-letter it; a summary skips it
             cursor = decode(raw_cursor)
             found.setdefault(module or "", []).append(
                 {"channel": channel, "cursor": cursor, "event": event}

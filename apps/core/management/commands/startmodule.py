@@ -8,6 +8,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from apps.core import governance
 from apps.core.registry import modules
 from apps.core.startmodule import StartModuleError, default_name, start_module
 
@@ -30,10 +31,17 @@ class Command(BaseCommand):
         self, *args: Any, code: str, name: str | None, dry_run: bool, **options: Any
     ) -> None:
         taken = {d.code for d in modules()} | {c.label for c in apps.get_app_configs()}
+        governance.invalidate()  # the registry as it is now, not as cached
+        registered = set(governance.module_states()) - taken
         display = (name or "").strip() or default_name(code)
         try:
             created = start_module(
-                code, display, project=settings.BASE_DIR, taken=taken, dry_run=dry_run
+                code,
+                display,
+                project=settings.BASE_DIR,
+                taken=taken,
+                registered=registered,
+                dry_run=dry_run,
             )
         except StartModuleError as exc:
             raise CommandError(str(exc)) from exc

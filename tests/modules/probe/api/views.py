@@ -19,6 +19,11 @@ class ItemViewSet(viewsets.ModelViewSet):
     def perform_create(self, serializer: BaseSerializer[Item]) -> None:
         serializer.instance = services.create_item(**serializer.validated_data)
 
+    @action(detail=False, methods=["get"], permission_classes=[permissions.AllowAny])
+    def public(self, request: Request) -> Response:
+        """Public on purpose: governance must refuse it too while the module is disabled."""
+        return Response({"public": True})
+
     @action(detail=False, methods=["get"])
     def boom(self, request: Request) -> Response:
         """Fails on purpose: the JSON 500 shape is tested against it."""
