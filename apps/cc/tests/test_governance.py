@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 import redis.asyncio
-from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async  # closes the thread's connection
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import User
 from rest_framework.authtoken.models import Token
@@ -190,15 +190,15 @@ def test_a_disabled_modules_admin_entries_are_hidden(client, admin_user, highway
 @pytest.mark.django_db(transaction=True)
 async def test_the_admin_refuses_a_disabled_modules_pages_under_asgi_too(async_client, settings):
     settings.COS_MODULE_STATE_CACHE_S = 0  # every request reads the states
-    user = await sync_to_async(User.objects.create_superuser)("root", password="pw-root-1")
+    user = await database_sync_to_async(User.objects.create_superuser)("root", password="pw-root-1")
     await async_client.aforce_login(user)
-    await sync_to_async(services.disable_module)("sidecar")
-    await sync_to_async(services.disable_module)("probe", reason="Paused")
+    await database_sync_to_async(services.disable_module)("sidecar")
+    await database_sync_to_async(services.disable_module)("probe", reason="Paused")
     response = await async_client.get("/admin/probe/item/")
     assert response.status_code == 302 and response["Location"] == "/admin/"
 
 
-@sync_to_async
+@database_sync_to_async
 def probe_viewer_token():
     user = user_with_access(f"agent_{uuid.uuid4().hex[:6]}", "probe")
     return Token.objects.create(user=user).key
@@ -225,8 +225,8 @@ async def test_an_open_socket_of_a_module_closes_once_the_module_is_disabled(hig
     assert (await communicator.connect())[0]
     await communicator.send_json_to({"n": 1})
     assert await communicator.receive_json_from() == {"echo": {"n": 1}}
-    await sync_to_async(services.disable_module)("sidecar")
-    await sync_to_async(services.disable_module)("probe")
+    await database_sync_to_async(services.disable_module)("sidecar")
+    await database_sync_to_async(services.disable_module)("probe")
     await communicator.send_json_to({"n": 2})
     closed = await communicator.receive_output()
     assert closed == {"type": "websocket.close", "code": 4423}
@@ -234,8 +234,8 @@ async def test_an_open_socket_of_a_module_closes_once_the_module_is_disabled(hig
 
 @pytest.mark.django_db(transaction=True)
 async def test_strangers_learn_nothing_about_a_disabled_modules_sockets(highway):
-    await sync_to_async(services.disable_module)("sidecar")
-    await sync_to_async(services.disable_module)("probe")
+    await database_sync_to_async(services.disable_module)("sidecar")
+    await database_sync_to_async(services.disable_module)("probe")
     assert await close_code("/ws/probe/echo/") == 4401
 
 
@@ -243,8 +243,8 @@ async def test_strangers_learn_nothing_about_a_disabled_modules_sockets(highway)
 async def test_a_disabled_modules_channels_refuse_websocket_subscriptions(highway):
     token = await probe_viewer_token()
     assert await close_code(f"/ws/events/?token={token}") is None  # subscribed
-    await sync_to_async(services.disable_module)("sidecar")
-    await sync_to_async(services.disable_module)("probe")
+    await database_sync_to_async(services.disable_module)("sidecar")
+    await database_sync_to_async(services.disable_module)("probe")
     assert await close_code(f"/ws/events/?token={token}") == 4423
     assert await close_code(f"/ws/probe/echo/?token={token}") == 4423
 
@@ -274,14 +274,14 @@ async def test_a_disabled_modules_subscribers_pause_and_lose_nothing(aredis, cha
         },
     )
     runner = SubscriberRunner(subscriber(), client=aredis)
-    await sync_to_async(services.disable_module)("sidecar")
-    await sync_to_async(services.disable_module)("probe")
+    await database_sync_to_async(services.disable_module)("sidecar")
+    await database_sync_to_async(services.disable_module)("probe")
     event = Event(type="probe.test.event", source="probe", channel=channel, data={"n": 1})
     await aredis.xadd(channel, {b"event": event.to_bytes()})
     for _ in range(3):
         await runner.run_once()
     assert runner.paused and seen == []
-    await sync_to_async(services.enable_module)("probe")
+    await database_sync_to_async(services.enable_module)("probe")
     for _ in range(10):
         await runner.run_once()
         if seen:
@@ -298,13 +298,13 @@ async def test_a_disabled_modules_periodic_jobs_are_skipped():
 
     count.__module__ = "tests.modules.probe.events"
     job = PeriodicJob("probe.count", every=0.05, func=count)
-    await sync_to_async(services.disable_module)("sidecar")
-    await sync_to_async(services.disable_module)("probe")
+    await database_sync_to_async(services.disable_module)("sidecar")
+    await database_sync_to_async(services.disable_module)("probe")
     stopping = asyncio.Event()
     task = asyncio.create_task(run_periodic(stopping, [job]))
     await asyncio.sleep(0.3)
     assert runs == []
-    await sync_to_async(services.enable_module)("probe")
+    await database_sync_to_async(services.enable_module)("probe")
     await asyncio.sleep(0.3)
     stopping.set()
     await task

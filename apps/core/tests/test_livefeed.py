@@ -3,7 +3,7 @@
 import uuid
 
 import pytest
-from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async  # closes the thread's connection
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import User
 from django.test import Client
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 ORIGIN = (b"origin", b"http://localhost")
 
 
-@sync_to_async
+@database_sync_to_async
 def make_user(name, superuser=False, probe_view=False):
     user = User.objects.create_user(name, password="pw-" + name, is_superuser=superuser)
     if probe_view:
@@ -28,7 +28,7 @@ def make_user(name, superuser=False, probe_view=False):
     return user
 
 
-@sync_to_async
+@database_sync_to_async
 def token_for(user):
     return Token.objects.create(user=user).key
 
@@ -104,7 +104,7 @@ async def test_agents_authenticate_with_a_token_in_the_query_string(highway):
 async def test_people_authenticate_with_their_session(highway):
     user = await make_user("person", superuser=True)
     client = Client()
-    await sync_to_async(client.force_login)(user)
+    await database_sync_to_async(client.force_login)(user)
     cookie = f"sessionid={client.cookies['sessionid'].value}".encode()
     feed = await open_feed([(b"cookie", cookie)])
     assert (await feed.receive_json_from())["type"] == "welcome"

@@ -1,7 +1,7 @@
 """Each module's API is mounted at /api/<code>/ with its namespace; its websockets under /ws/."""
 
 import pytest
-from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async  # closes the thread's connection
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import User
 from django.urls import reverse
@@ -41,7 +41,7 @@ def test_openapi_document_covers_module_endpoints(client):
     assert "/api/probe/items/" in paths and "/api/core/modules/" in paths
 
 
-@sync_to_async
+@database_sync_to_async
 def probe_viewer_token(name="viewer"):
     return Token.objects.create(user=user_with_access(name, "probe")).key
 
@@ -70,7 +70,7 @@ async def closed_with(path):
 @pytest.mark.django_db(transaction=True)
 async def test_module_websockets_need_a_user_with_the_modules_view_permission():
     assert await closed_with("/ws/probe/echo/") == 4401
-    stranger = await sync_to_async(
+    stranger = await database_sync_to_async(
         lambda: Token.objects.create(user=User.objects.create_user("stranger")).key
     )()
     assert await closed_with(f"/ws/probe/echo/?token={stranger}") == 4403

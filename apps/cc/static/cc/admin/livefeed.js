@@ -26,7 +26,8 @@
     const time = document.createElement("time");
     time.textContent = message.event.timestamp || "";
     const type = document.createElement("code");
-    type.textContent = message.event.type;
+    const logged = message.event.data && message.event.data.event_type; // mem0.recorded: what was logged
+    type.textContent = logged ? `${message.event.type} · ${logged}` : message.event.type;
     const channel = document.createElement("span");
     channel.className = "cc-channel";
     channel.textContent = message.channel;
