@@ -57,10 +57,10 @@ def module_states() -> dict[str, ModuleState]:
     source: ModuleStateSource | None = registry.contract(CONTRACT)
     try:
         states = dict(source()) if source is not None else {}
-    except DatabaseError:
+    except DatabaseError as exc:
         # The database is down or not migrated yet: keep the last known states (or none).
         # Whatever the module would do next needs the database too and will fail on its own.
-        logger.warning("Module states are unreadable; using the last known ones", exc_info=True)
+        logger.warning("Module states are unreadable (%s); using the last known ones", exc)
         states = _cached[1] if _cached is not None else {}
     _cached = (time.monotonic(), states)
     return states
