@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from collections import deque
 from typing import Any
 
@@ -26,6 +27,7 @@ import orjson
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.urls import path
 
 from apps.core import access, governance
@@ -42,6 +44,7 @@ from apps.core.ws_auth import (
 
 CURSOR = re.compile(r"^\d{1,20}-\d{1,20}$")
 REPLAY_LIMIT = 10_000  # events per channel sent on a `since` replay
+PERMISSION_RECHECK_S = 30.0  # how long an open feed trusts a permission it has read
 RECENT_IDS = 4096  # event ids remembered to drop live duplicates of replayed events
 
 
@@ -60,7 +63,7 @@ class LiveFeedConsumer(AsyncWebsocketConsumer):
         self.user = user
         self.patterns: set[str] = set()
         self.joined: set[str] = set()
-        self.view_cache: dict[str, bool] = {}
+        self.view_cache: dict[str, tuple[bool, float]] = {}  # module -> (may view, checked at)
         self.recent_ids: deque[str] = deque(maxlen=RECENT_IDS)
         interval = settings.COS_EVENTS["LIVEFEED_HEARTBEAT"]
         self.heartbeat = asyncio.create_task(self._beat(interval))
@@ -157,10 +160,14 @@ class LiveFeedConsumer(AsyncWebsocketConsumer):
         return 1
 
     async def _may_view(self, module: str) -> bool:
-        if module not in self.view_cache:
+        """The user's view permission on `module`, read again every PERMISSION_RECHECK_S so
+        that a permission taken away (or a user deactivated) stops an open feed too."""
+        now = time.monotonic()
+        cached = self.view_cache.get(module)
+        if cached is None or now - cached[1] >= PERMISSION_RECHECK_S:
             check = database_sync_to_async(_may_view_module)
-            self.view_cache[module] = await check(self.user, module)
-        return self.view_cache[module]
+            self.view_cache[module] = (await check(self.user.pk, module), now)
+        return self.view_cache[module][0]
 
     async def _beat(self, interval: float) -> None:
         while True:
@@ -171,8 +178,10 @@ class LiveFeedConsumer(AsyncWebsocketConsumer):
         await self.send(text_data=orjson.dumps(message).decode())
 
 
-def _may_view_module(user: Any, module: str) -> bool:
-    return access.may_view(user, module)
+def _may_view_module(user_pk: Any, module: str) -> bool:
+    # A fresh user: Django caches permissions on the instance the socket was opened with.
+    user = get_user_model().objects.filter(pk=user_pk).first()
+    return user is not None and access.may_view(user, module)
 
 
 def _channels_of(message: dict[str, Any]) -> list[str]:

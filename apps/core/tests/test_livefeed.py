@@ -206,3 +206,26 @@ async def test_heartbeats_and_pings(highway, settings):
         pass
     assert reply == {"type": "pong"}
     await feed.disconnect()
+
+
+async def test_a_permission_taken_away_stops_an_open_feed(highway, monkeypatch):
+    from apps.core import consumers
+
+    monkeypatch.setattr(consumers, "PERMISSION_RECHECK_S", 0)  # re-read at every event
+    prefix = f"t_{uuid.uuid4().hex[:8]}"
+    user = await make_user(f"agent_{uuid.uuid4().hex[:6]}", probe_view=True)
+    feed = await open_feed([(b"authorization", f"Token {await token_for(user)}".encode())])
+    assert (await feed.receive_json_from())["type"] == "welcome"
+    await subscribe(feed, [f"*.{prefix}.*"])
+    runner = bridge_for(f"*.{prefix}*")
+    channel = f"probe.{prefix}.notes"
+    await put(channel, 1)
+    await runner.refresh_streams()
+    await runner.run_once()
+    assert (await feed.receive_json_from(timeout=2))["event"]["data"] == {"n": 1}
+    await database_sync_to_async(user.user_permissions.clear)()
+    await put(channel, 2)
+    await runner.run_once()
+    assert await feed.receive_nothing(timeout=0.5)
+    await runner.client.aclose()
+    await feed.disconnect()
