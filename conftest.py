@@ -25,6 +25,7 @@ django.setup()  # settings now see the engines' URLs; pytest-django finds Django
 import redis as redis_lib  # noqa: E402
 from django.conf import settings as django_settings  # noqa: E402
 
+from apps.core import governance  # noqa: E402
 from apps.core.highway.breaker import reset_redis_breaker  # noqa: E402
 from apps.core.highway.connection import reset_clients  # noqa: E402
 
@@ -98,6 +99,14 @@ def highway(settings, redis_service):
     yield settings.COS_EVENTS
     reset_redis_breaker()
     reset_clients()
+
+
+@pytest.fixture(autouse=True)
+def fresh_module_states():
+    """Module states are cached per process: a test's database goes at its end, so must they."""
+    governance.invalidate()
+    yield
+    governance.invalidate()
 
 
 @pytest.fixture

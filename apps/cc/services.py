@@ -69,7 +69,10 @@ class GovernanceRefused(Exception):
 
 
 def installed_definition(name: str) -> ModuleDefinition | None:
-    return next((d for d in registry.modules() if d.code == name), None)
+    try:
+        return registry.get_module_config(name).definition
+    except LookupError:
+        return None
 
 
 def config_problems(name: str, config: dict[str, Any]) -> list[str]:

@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from types import ModuleType
 from typing import Any, ClassVar
 
 from django.apps import AppConfig
@@ -122,9 +123,23 @@ class ModuleConfig(AppConfig):
 
     def import_module_parts(self) -> None:
         """Import the module's `events.py`, where it registers its subscribers."""
-        from importlib import import_module
+        self.part("events")
 
-        from django.utils.module_loading import module_has_submodule
+    def part(self, dotted: str) -> ModuleType | None:
+        """The module's file `dotted` (e.g. "api.urls") imported, None when it has none."""
+        return module_part(self.name, dotted)
 
-        if module_has_submodule(self.module, "events"):
-            import_module(f"{self.name}.events")
+
+def module_part(package: str, dotted: str) -> ModuleType | None:
+    """`<package>.<dotted>` imported, or None when there is no such file (an error inside an
+    existing file still raises)."""
+    from importlib import import_module
+
+    from django.utils.module_loading import module_has_submodule
+
+    head, _, tail = dotted.partition(".")
+    if not module_has_submodule(import_module(package), head):
+        return None
+    if tail and not module_has_submodule(import_module(f"{package}.{head}"), tail):
+        return None
+    return import_module(f"{package}.{dotted}")

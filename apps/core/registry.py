@@ -51,8 +51,12 @@ def modules() -> list[ModuleDefinition]:
 
 
 def get_module_config(code: str) -> ModuleConfig:
-    for config in module_configs():
-        if config.definition.code == code:
+    """The installed module `code`. No dependency sort: every API request, live-feed event and
+    subscriber loop asks (through governance)."""
+    from django.apps import apps
+
+    for config in apps.get_app_configs():
+        if isinstance(config, ModuleConfig) and config.definition.code == code:
             return config
     raise LookupError(f"No installed COS module with code {code!r}.")
 

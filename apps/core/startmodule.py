@@ -44,6 +44,7 @@ CC_ONLY = (
     "tests/test_governance.py",
     "tests/test_modules_api.py",
     "tests/test_dashboard.py",
+    "tests/conftest.py",
 )
 NEVER_COPIED = re.compile(r"(^|/)(__pycache__|\.[^/]*)(/|$)|\.(pyc|mo)$|^migrations/\d{4}_")
 TEXT_SUFFIXES = {".py", ".html", ".css", ".js", ".txt", ".md", ".yaml", ".yml", ".json"}

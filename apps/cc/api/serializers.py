@@ -15,19 +15,24 @@ class PromptSerializer(serializers.Serializer):
     token_count = serializers.IntegerField(required=False, min_value=0)
 
 
-class LogWriteSerializer(serializers.Serializer):
-    """What POST logs/ accepts; the write itself is services' log_l1."""
+class LogFieldsSerializer(serializers.Serializer):
+    """The log_l1 arguments every write of L1 memory takes."""
 
     message = serializers.CharField()
     event_type = serializers.CharField(default=None, allow_null=True, max_length=100)
     level = serializers.ChoiceField(choices=Level.choices, default=Level.INFO)
     payload = serializers.JSONField(default=None, allow_null=True)
-    prompt = PromptSerializer(default=None, allow_null=True)
 
     def validate_payload(self, value: Any) -> Any:
         if value is not None and not isinstance(value, dict):
             raise serializers.ValidationError(_("payload must be a JSON object."))
         return value
+
+
+class LogWriteSerializer(LogFieldsSerializer):
+    """What POST logs/ accepts; the write itself is services' log_l1."""
+
+    prompt = PromptSerializer(default=None, allow_null=True)
 
 
 class LogSerializer(serializers.ModelSerializer):
@@ -110,16 +115,10 @@ class PromptTraceSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
 
-class PromptTraceWriteSerializer(PromptSerializer):
+class PromptTraceWriteSerializer(PromptSerializer, LogFieldsSerializer):
     """What POST prompt-traces/ accepts: a prompt and its answer, logged through log_l1."""
 
     message = serializers.CharField(required=False, default="Prompt trace")
-    event_type = serializers.CharField(default=None, allow_null=True, max_length=100)
-    level = serializers.ChoiceField(choices=Level.choices, default=Level.INFO)
-    payload = serializers.JSONField(default=None, allow_null=True)
-
-    def validate_payload(self, value: Any) -> Any:
-        return LogWriteSerializer().validate_payload(value)
 
 
 # >>> cc only

@@ -18,6 +18,7 @@ from apps.cc import health as cc_health
 from apps.cc import selectors, services
 from apps.cc.api.filters import LogFilter, ModuleFilter, PromptTraceFilter
 from apps.cc.api.serializers import (
+    LogFieldsSerializer,
     LogSerializer,
     LogWriteSerializer,
     ModuleSerializer,
@@ -87,7 +88,7 @@ class PromptTraceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         incoming = PromptTraceWriteSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         fields = dict(incoming.validated_data)
-        log = {name: fields.pop(name) for name in ("message", "event_type", "level", "payload")}
+        log = {name: fields.pop(name) for name in LogFieldsSerializer._declared_fields}
         recorded = log_l1("cc", **log, prompt=fields)
         trace = selectors.prompt_traces().get(base_log__id=recorded.base_log_id)
         return Response(PromptTraceSerializer(trace).data, status=status.HTTP_201_CREATED)

@@ -34,16 +34,6 @@ def test_the_modules_overview_page_shows_its_memory(client, highway):
 
 
 # >>> cc only: governance from the admin
-@pytest.fixture
-def admin_client(client, highway):
-    from apps.core import governance
-
-    governance.invalidate()
-    client.force_login(User.objects.create_superuser("root"))
-    yield client
-    governance.invalidate()
-
-
 def run_action(client, action, names, reason=None):
     from apps.cc.models import Module
 

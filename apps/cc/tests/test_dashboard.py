@@ -8,19 +8,10 @@ from rest_framework.test import APIClient
 
 from apps.cc import services
 from apps.cc.models import Module
-from apps.core import governance
 from apps.core.highway.publisher import publish
 from apps.core.testing import user_with_access
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def admin_client(client, highway):
-    governance.invalidate()
-    client.force_login(User.objects.create_superuser("root"))
-    yield client
-    governance.invalidate()
 
 
 def tile_of(page, code):

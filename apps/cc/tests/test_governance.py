@@ -26,13 +26,6 @@ pytestmark = pytest.mark.django_db
 ORIGIN = (b"origin", b"http://localhost")
 
 
-@pytest.fixture(autouse=True)
-def fresh_states():
-    governance.invalidate()
-    yield
-    governance.invalidate()
-
-
 @pytest.fixture
 def admin_user():
     return User.objects.create_superuser("root", password="pw-root-1")

@@ -11,18 +11,17 @@ import difflib
 import inspect
 import re
 import sys
-from importlib import import_module
 from types import ModuleType
 from typing import Any
 
 import yaml
 from django.urls import URLPattern, URLResolver
 from django.urls.resolvers import RoutePattern
-from django.utils.module_loading import module_has_submodule
 
 from apps.core.architecture.sources import ModuleSource
 from apps.core.highway.livefeed import module_of
 from apps.core.highway.subscribers import registered
+from apps.core.modules import module_part
 from apps.core.schedule import jobs
 from apps.core.schemas import split_table
 
@@ -283,17 +282,8 @@ def _contracts_used(source: ModuleSource) -> list[str]:
 
 
 def _module_part(source: ModuleSource, dotted: str) -> ModuleType | None:
-    """`<package>.<dotted>` imported, or None when the module has no such file. Only installed
-    modules are imported: a module that isn't installed has no URLs to resolve."""
-    if source.config is None:
-        return None
-    package = import_module(source.package)
-    head, _, tail = dotted.partition(".")
-    if not module_has_submodule(package, head):
-        return None
-    if tail and not module_has_submodule(import_module(f"{source.package}.{head}"), tail):
-        return None
-    return import_module(f"{source.package}.{dotted}")
+    """Only installed modules are imported: a module that isn't installed has no URLs."""
+    return None if source.config is None else module_part(source.package, dotted)
 
 
 def _walk(
