@@ -1,8 +1,9 @@
 """Test session set-up, run before pytest-django reads settings.
 
-Without DATABASE_URL / REDIS_URL the session starts the embedded engines (as `serve` does); CI sets
-both to the machine's services. The probe modules under tests/modules are installed for the run.
-A test needing an unreachable service skips, or fails when COS_REQUIRE_SERVICES=1 (as in CI).
+Without DATABASE_URL / REDIS_URL the session starts (or joins) the embedded engines, as `serve`
+does, and leaves them when it ends; CI sets both to the machine's services. The probe modules under
+tests/modules are installed for the run. A test needing an unreachable service skips, or fails
+when COS_REQUIRE_SERVICES=1 (as in CI).
 """
 
 import os
@@ -23,7 +24,9 @@ import django  # noqa: E402
 django.setup()  # settings now see the engines' URLs; pytest-django finds Django ready
 
 import redis as redis_lib  # noqa: E402
+from asgiref.sync import SyncToAsync  # noqa: E402
 from django.conf import settings as django_settings  # noqa: E402
+from django.db import connections  # noqa: E402
 
 from apps.core import governance  # noqa: E402
 from apps.core.highway.breaker import reset_redis_breaker  # noqa: E402
@@ -70,8 +73,12 @@ def require_service(name: str) -> None:
 
 @pytest.fixture(scope="session")
 def embedded_engines():
-    """What this test session started (nothing when the URLs came from the environment)."""
-    yield _SESSION_ENGINES
+    """The embedded engines this session uses (none when the URLs came from the environment)."""
+    return _SESSION_ENGINES
+
+
+def pytest_unconfigure(config):
+    # Last of all: the test database is dropped by then (session fixtures are torn down).
     _SESSION_ENGINES.stop()
 
 
@@ -107,6 +114,15 @@ def fresh_module_states():
     governance.invalidate()
     yield
     governance.invalidate()
+
+
+@pytest.fixture(autouse=True)
+def close_connections_of_the_sync_thread():
+    """Channels' test communicators switch off the connection clean-up of database_sync_to_async
+    (channels.testing.ApplicationCommunicator), so the thread it runs code in keeps its database
+    connection after the test, and the test database cannot be dropped at the end: close it."""
+    yield
+    SyncToAsync.single_thread_executor.submit(connections.close_all).result(timeout=10)
 
 
 @pytest.fixture

@@ -65,21 +65,27 @@ INSTALLED_APPS = [
     *installed_apps_for(COS_MODULES),
 ]
 
+# Every middleware runs on the event loop under ASGI (no thread hand-off per request): Django's
+# and WhiteNoise's own classes through the subclasses in apps/core/django_middleware.py.
 MIDDLEWARE = [
     "apps.core.metrics.metrics_middleware",
     "apps.core.middleware.request_id_middleware",
     "apps.core.middleware.api_json_errors_middleware",
-    "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
-    "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "apps.core.overload.DatabaseUnavailableMiddleware",
+    "apps.core.django_middleware.SecurityMiddleware",
+    "apps.core.django_middleware.WhiteNoiseMiddleware",
+    "apps.core.django_middleware.SessionMiddleware",
+    "apps.core.django_middleware.LocaleMiddleware",
+    "apps.core.django_middleware.CommonMiddleware",
+    "apps.core.django_middleware.CsrfViewMiddleware",
+    "apps.core.django_middleware.AuthenticationMiddleware",
+    "apps.core.django_middleware.MessageMiddleware",
+    "apps.core.django_middleware.XFrameOptionsMiddleware",
     "apps.core.middleware.disabled_module_admin_middleware",
 ]
+# HTTP requests one process works on at once; past it, 503 + Retry-After at once
+# (apps.core.overload.InFlightLimit).
+COS_MAX_IN_FLIGHT = env.int("COS_MAX_IN_FLIGHT", default=128)
 
 ROOT_URLCONF = "cos_project.urls"
 ASGI_APPLICATION = "cos_project.asgi.application"
@@ -105,9 +111,24 @@ _database = env.db_url("DATABASE_URL", default="postgres://postgres@127.0.0.1:54
 # django-environ keeps a socket folder percent-encoded (postgres://%2Fpath/db): decode it.
 _database["HOST"] = unquote(_database.get("HOST", ""))
 _database["ENGINE"] = "apps.core.postgres"
-_database["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
+# A bounded pool (psycopg_pool through Django): a burst of requests waits for one of
+# DATABASE_POOL_MAX_SIZE connections instead of opening one each until PostgreSQL refuses
+# ("too many clients"). Pooled connections are checked before use (CONN_HEALTH_CHECKS), so a
+# PostgreSQL restart costs no request. Pooling requires CONN_MAX_AGE = 0.
+_database["CONN_MAX_AGE"] = 0
 _database["CONN_HEALTH_CHECKS"] = True
-_database.setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
+_database_options = _database.setdefault("OPTIONS", {})
+_database_options.setdefault("connect_timeout", 5)
+if env.bool("DATABASE_POOL", default=True):
+    _database_options["pool"] = {
+        "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=2),
+        "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=16),
+        # Seconds a request waits for a free connection before it is answered 503.
+        "timeout": env.float("DATABASE_POOL_TIMEOUT", default=3.0),
+        # A failed connection attempt gives up after this long, so the next request tries
+        # afresh: after an outage the pool reconnects at once, not at its back-off's pace.
+        "reconnect_timeout": 2.0,
+    }
 DATABASES = {"default": _database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -128,6 +149,7 @@ COS_EVENTS = {
     "BREAKER_SUCCESSES": env.int("COS_BREAKER_SUCCESSES", default=2),  # to close from half-open
     "RELAY_INTERVAL": env.float("COS_RELAY_INTERVAL", default=1.0),  # seconds between sweeps
     "RELAY_BATCH": env.int("COS_RELAY_BATCH", default=500),
+    "OUTBOX_RETENTION": env.float("COS_OUTBOX_RETENTION", default=86400.0),  # seconds
     "SUBSCRIBER_MAX_ATTEMPTS": env.int("COS_SUBSCRIBER_MAX_ATTEMPTS", default=5),
     "LIVEFEED_HEARTBEAT": env.float("COS_LIVEFEED_HEARTBEAT", default=25.0),  # seconds
     # serve and runsubscribers run the relay and subscribers; tests drive them directly.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -10,7 +11,10 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
+
+import psutil
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -55,6 +59,10 @@ class ServeProcess:
                 time.sleep(0.2)
         raise RuntimeError(f"serve did not answer within {timeout}s:\n{self.stop()}")
 
+    def printed(self) -> str:
+        """What serve has printed so far (pread: serve's own writes keep their offset)."""
+        return os.pread(self.log.fileno(), 1 << 20, 0).decode(errors="replace")
+
     def stop(self) -> str:
         """Ctrl-C, as a person would; returns everything serve printed."""
         assert self.process is not None
@@ -74,3 +82,47 @@ def serve_env(**overrides: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "COS_"))}
     env.update(overrides)
     return env
+
+
+def embedded_env(var_dir: Path, temp_dir: Path, **overrides: str) -> dict[str, str]:
+    """serve_env with no DATABASE_URL / REDIS_URL (the embedded engines), in `var_dir`, and with
+    `temp_dir` as the temporary folder: whatever the engines leave there can be seen."""
+    env = serve_env(COS_VAR_DIR=str(var_dir), TMPDIR=str(temp_dir), **overrides)
+    env.pop("DATABASE_URL", None)
+    env.pop("REDIS_URL", None)
+    return env
+
+
+def processes_using(folder: Path) -> list[psutil.Process]:
+    """Live processes whose command line names `folder` or whose working folder is inside it."""
+    return [process for process in psutil.process_iter() if _uses(process, folder)]
+
+
+def engine_servers(var_dir: Path) -> set[int]:
+    """Pids of PostgreSQL's postmaster and of redis-server on `var_dir` (not their sessions)."""
+    servers = set()
+    for process in processes_using(var_dir):
+        with contextlib.suppress(psutil.Error):  # a session may end meanwhile
+            name = process.name()
+            if name == "redis-server" or (name == "postgres" and process.parent().name() != name):
+                servers.add(process.pid)
+    return servers
+
+
+def _uses(process: psutil.Process, folder: Path) -> bool:
+    try:
+        if process.status() == psutil.STATUS_ZOMBIE:
+            return False
+        named = str(folder) in " ".join(process.cmdline())
+        return named or Path(process.cwd()).is_relative_to(folder)
+    except psutil.Error:  # gone meanwhile, or not ours to inspect
+        return False
+
+
+def wait_until(condition: Callable[[], object], timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True

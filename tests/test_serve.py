@@ -10,13 +10,19 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-import psutil
 import pytest
 import websockets
 from django.conf import settings
 from websockets.typing import Origin
 
-from tests.serving import BASE_DIR, ServeProcess, serve_env
+from tests.serving import (
+    BASE_DIR,
+    ServeProcess,
+    embedded_env,
+    engine_servers,
+    processes_using,
+    serve_env,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -99,28 +105,88 @@ def test_serve_on_configured_services(tmp_path, scratch_database, redis_service)
 
 
 def test_serve_with_no_urls_runs_embedded_engines_and_stops_them(tmp_path):
-    var_dir = tmp_path / "var"
-    env = serve_env(COS_VAR_DIR=str(var_dir))
-    env.pop("DATABASE_URL", None)
-    env.pop("REDIS_URL", None)
+    """Used or idle, serve stops what it started: no engine process, no temporary folder."""
+    var_dir, temp_dir = tmp_path / "var", tmp_path / "tmp"
+    temp_dir.mkdir()
+    env = embedded_env(var_dir, temp_dir)
     server = ServeProcess(env).start(timeout=120)
     try:
         status, health = get_json(f"{server.url}/health")
         assert status == 200, health
         assert (var_dir / "postgres" / "PG_VERSION").exists()
-        redis_registry = json.loads((var_dir / "redis" / "cos.rdb.settings").read_text())
-        redis_pid = int(Path(redis_registry["pidfile"]).read_text())
-        assert psutil.pid_exists(redis_pid)
+        assert len(engine_servers(var_dir)) == 2  # PostgreSQL and Redis
+        password = re.search(r"Created superuser 'admin' with password: (\S+)", server.printed())
+        assert password and len(password[1]) >= 12, server.printed()
+        second_process_joins_and_leaves(env)
+        use_the_app(server, password[1])
     finally:
         output = server.stop()
     assert server.process is not None and server.process.returncode == 0, output
-    password = re.search(r"Created superuser 'admin' with password: (\S+)", output)
-    assert password and len(password[1]) >= 12, output
-    assert not (var_dir / "postgres" / "postmaster.pid").exists()  # PostgreSQL stopped
-    assert not psutil.pid_exists(redis_pid)  # Redis stopped
+    assert processes_using(var_dir) == []
+    assert list(temp_dir.iterdir()) == []
 
     # The data are reused: a second run finds the admin and does not print a password again.
     server = ServeProcess(env).start(timeout=120)
     assert "cc-dashboard" in admin_login(server.url, password[1])[0]
     output = server.stop()
     assert "Created superuser" not in output
+    assert processes_using(var_dir) == []
+    assert list(temp_dir.iterdir()) == []
+
+
+JOINING_SHELL = """
+import redis
+from django.conf import settings
+from django.contrib.auth.models import User
+admin = User.objects.filter(username="admin").exists()
+print(admin, redis.Redis.from_url(settings.REDIS_URL).ping())
+"""
+
+
+def second_process_joins_and_leaves(env: dict[str, str]) -> None:
+    """A `manage.py shell` beside serve uses serve's engines; leaving, it leaves them running."""
+    var_dir = Path(env["COS_VAR_DIR"])
+    servers = engine_servers(var_dir)
+    shell = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", JOINING_SHELL],
+        cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert shell.returncode == 0, shell.stderr
+    assert shell.stdout.splitlines()[-1] == "True True"  # serve's admin, a Redis that answers
+    assert engine_servers(var_dir) == servers  # joined: none started, none stopped
+
+
+def use_the_app(server: ServeProcess, password: str) -> None:
+    """What keeps engine connections open in serve: the admin, an API write, a live feed."""
+    dashboard, cookie = admin_login(server.url, password)
+    assert 'class="cc-dashboard"' in dashboard
+    csrf = re.search(r"csrftoken=([^;]+)", cookie)
+    assert csrf, cookie
+
+    def write_log() -> int:
+        request = urllib.request.Request(
+            f"{server.url}/api/cc/logs/",
+            data=json.dumps(
+                {"message": "Drafted chapter 3", "event_type": "chapter.drafted"}
+            ).encode(),
+            headers={"Content-Type": "application/json", "Cookie": cookie, "X-CSRFToken": csrf[1]},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status
+
+    async def live_feed() -> dict:
+        async with websockets.connect(
+            f"ws://127.0.0.1:{server.port}/ws/events/",
+            origin=Origin("http://127.0.0.1"),
+            additional_headers={"Cookie": cookie},
+        ) as ws:
+            assert json.loads(await ws.recv())["type"] == "welcome"
+            await ws.send(json.dumps({"action": "subscribe", "channels": ["mem0.recorded.*"]}))
+            assert json.loads(await ws.recv())["type"] == "subscribed"
+            assert await asyncio.to_thread(write_log) == 201
+            while True:
+                message = json.loads(await asyncio.wait_for(ws.recv(), timeout=15))
+                if message["type"] == "event":
+                    return message
+
+    assert asyncio.run(live_feed())["channel"] == "mem0.recorded.cc"

@@ -33,7 +33,7 @@ from django.urls import path
 from apps.core import access, governance
 from apps.core.highway.connection import async_redis
 from apps.core.highway.envelope import utc_timestamp
-from apps.core.highway.livefeed import cursor_order, group_for_subscription, module_of
+from apps.core.highway.livefeed import LIVEFEED_GROUP, cursor_order, module_of
 from apps.core.highway.streams import CHANNELS_KEY, EVENT_FIELD, decode, matches, valid_pattern
 from apps.core.ws_auth import (
     CLOSE_FORBIDDEN,
@@ -108,11 +108,9 @@ class LiveFeedConsumer(AsyncWebsocketConsumer):
             if module is not None and not await governance.ais_enabled(module):
                 await self.close(code=CLOSE_MODULE_DISABLED)
                 return
-        for channel in channels:
-            group = group_for_subscription(channel)
-            if group not in self.joined:
-                await self.channel_layer.group_add(group, self.channel_name)
-                self.joined.add(group)
+        if LIVEFEED_GROUP not in self.joined:
+            await self.channel_layer.group_add(LIVEFEED_GROUP, self.channel_name)
+            self.joined.add(LIVEFEED_GROUP)
         self.patterns |= set(channels)
         await self._send({"type": "subscribed", "channels": sorted(self.patterns)})
         if since is not None:

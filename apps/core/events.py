@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import redis
 from channels.layers import get_channel_layer
 
+from apps.core.highway import retention  # noqa: F401  registers the outbox pruning job
 from apps.core.highway.envelope import Event
-from apps.core.highway.livefeed import ALL_GROUP, group_for_channel
+from apps.core.highway.livefeed import LIVEFEED_GROUP
 from apps.core.highway.subscribers import Subscriber, register
 
 
@@ -17,6 +19,9 @@ class LiveFeedBridge(Subscriber):
     group = "cos-livefeed"
     channels = ("*",)
     batch_wait_ms = 1000
+    # A live feed is a view, not a record: an event shown twice after a crash is harmless, and
+    # one "done" key per event in Redis is not.
+    idempotent = False
 
     async def handle_batch(self, events: list[Event]) -> None:
         layer = get_channel_layer()
@@ -28,5 +33,9 @@ class LiveFeedBridge(Subscriber):
                 "cursor": event.cursor,
                 "event": event.as_dict(),
             }
-            await layer.group_send(group_for_channel(event.channel), message)
-            await layer.group_send(ALL_GROUP, message)
+            try:
+                await layer.group_send(LIVEFEED_GROUP, message)
+            except redis.ConnectionError:
+                # The layer's connection went stale while Redis restarted; redis-py reconnects
+                # on the next command, so one retry spares the batch its ack-timeout wait.
+                await layer.group_send(LIVEFEED_GROUP, message)

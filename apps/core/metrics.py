@@ -13,10 +13,12 @@ from django.utils.decorators import sync_and_async_middleware
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
+from redis import Redis
 
 from apps.core.highway.breaker import STATE_NUMBERS, redis_breaker
 from apps.core.highway.connection import sync_redis
 from apps.core.highway.relay import relay
+from apps.core.highway.streams import CHANNELS_KEY, dead_letter_key, decode, stream_key
 from apps.core.views import STARTED_MONOTONIC
 
 REGISTRY = CollectorRegistry()
@@ -58,15 +60,11 @@ class HighwayCollector(Collector):
         )  # fmt: skip
         try:
             client = sync_redis()
-            client.ping()
+            channels = _known_channels(client)
             up = _gauge("cos_redis_up", "1 when Redis answers", 1)
-            for key in client.scan_iter(match="dlq:*", _type="stream"):
-                name = key.decode()
-                dlq.add_metric([name.removeprefix("dlq:")], client.xlen(name))
-            channels: Any = client.smembers("cos:channels")
-            for raw in channels:
-                channel = raw.decode()
-                groups: Any = client.xinfo_groups(channel) if client.exists(channel) else []
+            for channel, dead_letters, groups in _channel_figures(client, channels):
+                if dead_letters is not None:
+                    dlq.add_metric([channel], dead_letters)
                 for group in groups:
                     labels = [_text(group["name"]), channel]
                     pending.add_metric(labels, group["pending"])
@@ -75,6 +73,35 @@ class HighwayCollector(Collector):
         except Exception:  # noqa: S110  Redis down: cos_redis_up says so, the rest is empty
             pass
         yield from (up, dlq, pending, lag)
+
+
+def _known_channels(client: Redis) -> list[str]:
+    """One round trip: PING (Redis answers) and the channel registry, which every publish keeps
+    up to date. No SCAN: walking the whole keyspace on every scrape grows with every key."""
+    pipe = client.pipeline(transaction=False)
+    pipe.ping()
+    pipe.smembers(CHANNELS_KEY)
+    pong, members = pipe.execute(raise_on_error=False)
+    if isinstance(pong, Exception):
+        raise pong
+    return [] if isinstance(members, Exception) else sorted(decode(m) for m in members)
+
+
+def _channel_figures(client: Redis, channels: list[str]) -> Iterator[tuple[str, int | None, Any]]:
+    """One more round trip for all channels: (channel, dead letters or None when it has no
+    dead-letter stream, its consumer groups)."""
+    pipe = client.pipeline(transaction=False)
+    for channel in channels:
+        pipe.exists(dead_letter_key(channel))
+        pipe.xlen(dead_letter_key(channel))
+        pipe.xinfo_groups(stream_key(channel))
+    # A registered channel whose stream is gone, or a key of another type, answers an error in
+    # its own slot instead of failing the whole scrape.
+    replies = pipe.execute(raise_on_error=False)
+    for index, channel in enumerate(channels):
+        exists, size, groups = replies[3 * index : 3 * index + 3]
+        dead_letters = size if exists and not isinstance(size, Exception) else None
+        yield channel, dead_letters, [] if isinstance(groups, Exception) else groups
 
 
 def _gauge(name: str, documentation: str, value: float) -> GaugeMetricFamily:

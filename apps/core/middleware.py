@@ -7,12 +7,14 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from asgiref.sync import iscoroutinefunction
+from channels.db import database_sync_to_async
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponseBase, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.decorators import sync_and_async_middleware
 
 from apps.core.api.errors import is_api_request, json_error
+from apps.core.overload import database_reachable, database_unavailable
 from apps.core.request_context import REQUEST_ID_HEADER, accept_or_create, request_id_var
 
 Handler = Callable[[HttpRequest], Any]
@@ -100,13 +102,17 @@ def _refuse_admin_page(request: HttpRequest, reason: str) -> HttpResponseBase:
 @sync_and_async_middleware
 def disabled_module_admin_middleware(get_response: Handler) -> Handler:
     """A disabled module's admin pages redirect to the index, which says why (the index, the
-    sidebar and the header links already leave the module out: COSAdminSite)."""
+    sidebar and the header links already leave the module out: COSAdminSite). Every admin page
+    answers 503 while the database is out of reach (some, like the login form, would otherwise
+    render from cached module states and fail only on submit)."""
     from apps.core import governance
 
     if iscoroutinefunction(get_response):
 
         async def async_middleware(request: HttpRequest) -> HttpResponseBase:
             if request.path.startswith(reverse("admin:index")):
+                if not await database_sync_to_async(database_reachable)():
+                    return database_unavailable()
                 reason = _admin_refusal(request, await governance.amodule_states())
                 if reason is not None:
                     return _refuse_admin_page(request, reason)
@@ -116,6 +122,8 @@ def disabled_module_admin_middleware(get_response: Handler) -> Handler:
 
     def middleware(request: HttpRequest) -> HttpResponseBase:
         if request.path.startswith(reverse("admin:index")):
+            if not database_reachable():
+                return database_unavailable()
             reason = _admin_refusal(request, governance.module_states())
             if reason is not None:
                 return _refuse_admin_page(request, reason)

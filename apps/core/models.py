@@ -2,17 +2,21 @@
 
 from django.db import models
 
+from apps.core.postgres.functions import CurrentTransactionId
 from apps.core.schemas import schema_table
 
 
 class OutboxEntry(models.Model):
     """An event written in the publisher's transaction, delivered to Redis after commit.
 
-    Rows are delivered in `id` order; `delivered_at` stays empty until Redis has the event, so a
-    Redis outage or a crash loses nothing: the relay delivers what is left.
+    `delivered_at` stays empty until Redis has the event, so a Redis outage or a crash loses
+    nothing: the relay delivers what is left, in (`txid`, `id`) order. `txid` is the writing
+    transaction's id: unlike `id` or `created_at`, it lets the relay tell which rows can still
+    appear (their transaction is open) and so never pass them (apps.core.highway.relay).
     """
 
     event_id = models.UUIDField(unique=True)
+    txid = models.BigIntegerField(db_default=CurrentTransactionId(), editable=False)
     channel = models.CharField(max_length=100)
     payload = models.BinaryField()  # the envelope, exactly as it goes on the stream
     created_at = models.DateTimeField(auto_now_add=True)
@@ -26,10 +30,16 @@ class OutboxEntry(models.Model):
         ordering = ["id"]
         indexes = [
             models.Index(
-                fields=["id"],
+                fields=["txid", "id"],
                 name="outbox_pending_idx",
                 condition=models.Q(delivered_at__isnull=True),
-            )
+            ),
+            # Pruning delivered rows (apps.core.highway.retention).
+            models.Index(
+                fields=["delivered_at"],
+                name="outbox_delivered_idx",
+                condition=models.Q(delivered_at__isnull=False),
+            ),
         ]
         verbose_name = "outbox entry"
         verbose_name_plural = "outbox"

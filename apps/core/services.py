@@ -8,7 +8,7 @@ from typing import Any
 from django.db import transaction
 
 from apps.core.highway.publisher import publish
-from apps.core.memory import Level, memory_models
+from apps.core.memory import AbstractBaseLog, Level, memory_models
 from apps.core.request_context import current_request_id, current_trace_id, new_request_id
 
 MEMORY_EVENT = "mem0.recorded"
@@ -23,6 +23,9 @@ class Recorded:
     request_id: str
     trace_id: str | None
     event_id: str
+    # The rows as written, with `event` and `prompt` set on the base log: an API can answer
+    # from them without reading them back.
+    base_log: AbstractBaseLog
 
 
 def memory_channel(module: str) -> str:
@@ -79,7 +82,12 @@ def log_l1(
             trace_id=trace_id,
             base_log_id=str(base.pk),
         )
+    if trace is None:  # `base.prompt` then reads as missing without a query
+        type(base).prompt.related.set_cached_value(base, None)  # type: ignore[attr-defined]
+    if event_log is None:
+        type(base).event.related.set_cached_value(base, None)  # type: ignore[attr-defined]
     return Recorded(
+        base_log=base,
         base_log_id=str(base.pk),
         event_log_id=event_log.pk if event_log else None,
         prompt_trace_id=trace.pk if trace else None,

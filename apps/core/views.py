@@ -1,4 +1,7 @@
-"""Project-level probes: /alive, /ping, /health, /status. Public: load balancers call them."""
+"""Project-level probes: /alive, /ping, /health, /status. Public: load balancers call them.
+
+Async views: under ASGI they run on the event loop, and only the checks that touch an engine
+go to a thread."""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ import time
 from datetime import UTC, datetime
 
 import django
+from asgiref.sync import sync_to_async
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_safe
 
@@ -23,19 +27,19 @@ def utc_now() -> str:
 
 
 @require_safe
-def alive(request: HttpRequest) -> JsonResponse:
+async def alive(request: HttpRequest) -> JsonResponse:
     """The process answers; touches no engine."""
     return JsonResponse({"status": "ok", "ts": utc_now()})
 
 
 @require_safe
-def ping(request: HttpRequest) -> JsonResponse:
+async def ping(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "pong", "ts": utc_now()})
 
 
 @require_safe
-def health_view(request: HttpRequest) -> JsonResponse:
-    parts = health.check_parts()
+async def health_view(request: HttpRequest) -> JsonResponse:
+    parts = await sync_to_async(health.check_parts)()
     status = health.overall_status(parts)
     body = {
         "status": status,
@@ -43,11 +47,15 @@ def health_view(request: HttpRequest) -> JsonResponse:
         "parts": {part.name: part.as_dict() for part in parts},
         "failing": [part.name for part in parts if not part.up],
     }
-    return JsonResponse(body, status=200 if status == "ok" else 503)
+    response = JsonResponse(body, status=200 if status == "ok" else 503)
+    if status != "ok":
+        response["Retry-After"] = "5"
+    return response
 
 
 @require_safe
-def status_view(request: HttpRequest) -> JsonResponse:
+async def status_view(request: HttpRequest) -> JsonResponse:
+    outbox = await sync_to_async(relay.status)()
     return JsonResponse(
         {
             "status": "ok",
@@ -59,6 +67,6 @@ def status_view(request: HttpRequest) -> JsonResponse:
                 {"code": m.code, "name": m.name, "version": m.version, "kind": m.kind}
                 for m in registry.modules()
             ],
-            "events": {"breaker": redis_breaker().snapshot(), "outbox": relay.status()},
+            "events": {"breaker": redis_breaker().snapshot(), "outbox": outbox},
         }
     )

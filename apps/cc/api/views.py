@@ -69,8 +69,7 @@ class LogViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
         incoming = LogWriteSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         recorded = log_l1("cc", **incoming.validated_data)
-        log = selectors.logs().get(pk=recorded.base_log_id)
-        return Response(LogSerializer(log).data, status=status.HTTP_201_CREATED)
+        return Response(LogSerializer(recorded.base_log).data, status=status.HTTP_201_CREATED)
 
 
 @extend_schema(tags=["cc"])
@@ -90,7 +89,7 @@ class PromptTraceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         fields = dict(incoming.validated_data)
         log = {name: fields.pop(name) for name in LogFieldsSerializer._declared_fields}
         recorded = log_l1("cc", **log, prompt=fields)
-        trace = selectors.prompt_traces().get(base_log__id=recorded.base_log_id)
+        trace = recorded.base_log.prompt  # type: ignore[attr-defined]
         return Response(PromptTraceSerializer(trace).data, status=status.HTTP_201_CREATED)
 
 

@@ -14,7 +14,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import redis.asyncio
-from asgiref.sync import sync_to_async
+import redis.exceptions
+from channels.db import database_sync_to_async
 from django.conf import settings
 from redis.exceptions import ResponseError
 
@@ -90,11 +91,24 @@ class SubscriberRunner:
         self._refreshed_at = time.monotonic()
 
     # --- the loop --------------------------------------------------------------------------
+    def forget_streams(self) -> None:
+        """Forget which groups exist: the next refresh creates any that are missing."""
+        self.streams = []
+
     async def run(self) -> None:
         """Read, handle, acknowledge until `stop()`; in-flight events finish and are acked."""
         await self.refresh_streams()
         while not self.stopping.is_set():
-            await self.run_once()
+            try:
+                await self.run_once()
+            except ResponseError as exc:
+                if "NOGROUP" not in str(exc):
+                    raise
+                # Redis lost its data (restarted without persistence): the streams that come
+                # back are new, so the groups are created again, reading them from the start.
+                logger.warning("Subscriber %s: consumer group gone; recreating", self.group)
+                self.forget_streams()
+                await self.refresh_streams()
 
     async def run_once(self) -> None:
         # A disabled module's subscribers pause: events wait in the stream, none are lost.
@@ -146,10 +160,7 @@ class SubscriberRunner:
             ready.append((message, replace(event, cursor=message.message_id)))
         if not ready:
             return
-        async with self.client.pipeline(transaction=False) as pipe:
-            for _, event in ready:
-                pipe.exists(self._done_key(event.id))
-            seen = await pipe.execute()
+        seen = await self._already_handled([event for _, event in ready])
         duplicates: list[Message] = []
         fresh: list[tuple[Message, Event]] = []
         batch_ids: set[str] = set()
@@ -173,6 +184,14 @@ class SubscriberRunner:
             results = await asyncio.gather(*(self._handle_one(m, e) for m, e in fresh))
             await self._ack([pair for pair in results if pair is not None])
 
+    async def _already_handled(self, events: list[Event]) -> list[bool]:
+        if not self.subscriber.idempotent:
+            return [False] * len(events)
+        async with self.client.pipeline(transaction=False) as pipe:
+            for event in events:
+                pipe.exists(self._done_key(event.id))
+            return [bool(found) for found in await pipe.execute()]
+
     async def _handle_one(self, message: Message, event: Event) -> tuple[Message, Event] | None:
         async with self._semaphore:
             try:
@@ -187,14 +206,16 @@ class SubscriberRunner:
         if self.subscriber.is_async(method):
             await handler(argument)
         else:
-            await sync_to_async(handler, thread_sensitive=False)(argument)
+            # A pool thread's database connection is checked before and given back after each
+            # call (database_sync_to_async), so a PostgreSQL restart costs no restart here.
+            await database_sync_to_async(handler, thread_sensitive=False)(argument)
 
     async def _ack(self, handled: Sequence[tuple[Message, Event | None]]) -> None:
         if not handled:
             return
         async with self.client.pipeline(transaction=True) as pipe:
             for message, event in handled:
-                if event is not None:
+                if event is not None and self.subscriber.idempotent:
                     pipe.set(self._done_key(event.id), 1, ex=self.subscriber.idempotency_ttl_s)
                 pipe.xack(message.stream, self.group, message.message_id)
             pipe.hdel(self._errors_key(), *[m.message_id for m, _ in handled])
@@ -279,9 +300,16 @@ async def run_subscribers(
         while not stopping.is_set():
             try:
                 await runner.run()
+            except redis.exceptions.ConnectionError as exc:
+                logger.warning("Subscriber %s: Redis unreachable (%s); retrying",
+                               runner.subscriber.name, exc)  # fmt: skip
+                runner.forget_streams()
+                await runner._pause(1)
+                continue
             except Exception:
                 logger.exception("Subscriber %s crashed; restarting", runner.subscriber.name)
-                await asyncio.sleep(1)
+                runner.forget_streams()  # Redis may have come back without them
+                await runner._pause(1)
 
     async def relay_stop() -> None:
         await stopping.wait()

@@ -1,9 +1,11 @@
-"""Live fan-out: which Channels group carries which channel, and who may see it.
+"""Live fan-out: the one Channels group that carries every event, and who may see it.
 
-The bridge subscriber sends each event to `livefeed.<first segment>` and to `livefeed-all`; a
-websocket joins the first for subscriptions with a literal first segment and the second for
-patterns starting with a wildcard, then filters locally. Group sends to a full (slow) client
-are dropped by the channel layer, so one slow client slows neither publishers nor other clients.
+The bridge subscriber sends each event once, to `livefeed-all`; every live-feed websocket joins
+that group on its first subscription and keeps only what its own patterns match (and its user
+may see). With the pub/sub channel layer a group send is one Redis PUBLISH, received once by each
+server process, which hands it to its own sockets: one send per event, whatever the patterns.
+Group sends to a full (slow) client are dropped by the channel layer, so one slow client slows
+neither publishers nor other clients.
 """
 
 from __future__ import annotations
@@ -15,17 +17,8 @@ import orjson
 from apps.core.highway.connection import sync_redis
 from apps.core.highway.streams import CHANNELS_KEY, EVENT_FIELD, decode, is_pattern
 
-ALL_GROUP = "livefeed-all"
+LIVEFEED_GROUP = "livefeed-all"
 MEMORY_PREFIX = "mem0.recorded."
-
-
-def group_for_channel(channel: str) -> str:
-    return f"livefeed.{channel.split('.', 1)[0]}"
-
-
-def group_for_subscription(pattern: str) -> str:
-    first = pattern.split(".", 1)[0]
-    return ALL_GROUP if is_pattern(first) else f"livefeed.{first}"
 
 
 def module_of(channel_or_pattern: str) -> str | None:

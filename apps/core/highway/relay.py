@@ -1,21 +1,41 @@
-"""The relay: moves committed outbox rows to Redis Streams, in outbox order, through the breaker.
+"""The relay: moves committed outbox rows to Redis Streams, in commit-safe order.
 
 Fast path: right after commit, `deliver_committed` sends the one event and marks it delivered.
 When Redis fails (or the breaker is open) the process switches to backlog mode: new events stay in
 the outbox and the relay thread (run by `serve` and `runsubscribers`) drains all pending rows in
 order once Redis answers again, then the fast path resumes. Delivery is at-least-once: a crash
 between XADD and the row update re-sends that event, and subscribers deduplicate by event id.
+
+Order and the sweep. Rows go out in (`txid`, `id`) order, and only rows whose transaction id is
+below the oldest transaction still running: a transaction that stays open can still commit a
+row, and that row must not arrive after rows sorted behind it. The periodic sweep (rows a crashed
+process left) also waits until a row's transaction finished longer ago than a fast path can take
+(the Redis operation timeout, plus a second), measured by the sweeps' own readings of that
+horizon, not by `created_at`: a row written early in a long transaction is young when it
+commits, and its own fast path is then still sending it.
+
+Redis back before the breaker's recovery time: while the breaker is open the relay pings Redis
+itself on each sweep and drains as soon as it answers (the breaker still governs the fast path).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
+from collections import deque
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, close_old_connections, transaction
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    DatabaseError,
+    close_old_connections,
+    connections,
+    transaction,
+)
 from django.db.models import F
 from django.utils import timezone
 
@@ -23,19 +43,26 @@ from apps.core.highway.breaker import redis_breaker
 from apps.core.highway.connection import sync_redis
 from apps.core.highway.streams import add_to_pipeline
 from apps.core.models import OutboxEntry
+from apps.core.postgres.functions import oldest_running_transaction_sql
 
 logger = logging.getLogger(__name__)
 
-# A periodic sweep leaves young rows to their own fast path, so it does not send them twice.
-SWEEP_MIN_AGE = timedelta(seconds=2)
+# A process without a relay thread re-checks at most this often whether its backlog is gone.
+BACKLOG_RECHECK_S = 1.0
+
+Row = tuple[int, str, bytes]
 
 
 class Relay:
     def __init__(self) -> None:
         self.backlog = threading.Event()
         self.wake = threading.Event()
+        self.thread_running = False
+        self._backlog_checked_at = 0.0
+        self._horizons: deque[tuple[float, int]] = deque()  # (monotonic time, horizon) readings
 
-    def _send(self, rows: list[tuple[int, str, bytes]]) -> None:
+    # --- the fast path ------------------------------------------------------------------------
+    def _send(self, rows: list[Row]) -> None:
         pipe = sync_redis().pipeline(transaction=False)
         maxlen = settings.COS_EVENTS["STREAM_MAXLEN"]
         for _, channel, payload in rows:
@@ -47,7 +74,10 @@ class Relay:
     ) -> None:
         """Called on commit. Never raises: a failure leaves the row to the relay."""
         breaker = redis_breaker()
-        if self.backlog.is_set() or not breaker.allows_calls():
+        if self.backlog.is_set() and not self._backlog_gone(entry_id, using):
+            self.wake.set()
+            return
+        if not breaker.allows_calls():
             self._to_backlog()
             return
         try:
@@ -62,22 +92,49 @@ class Relay:
         except DatabaseError:
             logger.exception("Event %s reached Redis but its outbox row was not marked", entry_id)
 
+    def _backlog_gone(self, entry_id: int, using: str) -> bool:
+        """In a process without a relay thread (compose's web), backlog mode ends once another
+        process (the worker) has delivered every row older than this one."""
+        if self.thread_running:
+            return False  # this process' relay thread clears the backlog itself
+        now = time.monotonic()
+        if now - self._backlog_checked_at < BACKLOG_RECHECK_S:
+            return False
+        self._backlog_checked_at = now
+        try:
+            older = OutboxEntry.objects.using(using).filter(
+                delivered_at__isnull=True, id__lt=entry_id
+            )
+            if older.exists():
+                return False
+        except DatabaseError:
+            return False
+        self.backlog.clear()
+        return True
+
+    # --- the backlog and the sweep ------------------------------------------------------------
     def drain(self, min_age: timedelta | None = None) -> int:
-        """Deliver pending rows in order until none is left or Redis fails; returns how many."""
+        """Deliver pending rows in order until none is left or Redis fails; returns how many.
+
+        `min_age` None takes every row whose transaction has finished (backlog); otherwise only
+        rows whose transaction finished at least `min_age` ago (the periodic sweep)."""
+        send = self._sender()
+        if send is None:
+            return 0
         delivered = 0
-        breaker = redis_breaker()
         batch = settings.COS_EVENTS["RELAY_BATCH"]
-        while breaker.allows_calls():
+        while True:
             failure: Exception | None = None
             with transaction.atomic():
+                horizon = self._horizon(min_age)
+                if horizon is None:
+                    return delivered
                 pending = OutboxEntry.objects.select_for_update(skip_locked=True).filter(
-                    delivered_at__isnull=True
+                    delivered_at__isnull=True, txid__lt=horizon
                 )
-                if min_age is not None:
-                    pending = pending.filter(created_at__lt=timezone.now() - min_age)
                 rows = [
                     (pk, channel, bytes(payload))
-                    for pk, channel, payload in pending.order_by("id").values_list(
+                    for pk, channel, payload in pending.order_by("txid", "id").values_list(
                         "id", "channel", "payload"
                     )[:batch]
                 ]
@@ -86,7 +143,7 @@ class Relay:
                         self.backlog.clear()
                     return delivered
                 try:
-                    breaker.call(self._send, rows)
+                    send(rows)
                 except Exception as exc:
                     failure = exc
                 else:
@@ -97,7 +154,36 @@ class Relay:
                 self._record_failure([row[0] for row in rows], failure)
                 self.backlog.set()
                 return delivered
-        return delivered
+
+    def _sender(self) -> Callable[[list[Row]], None] | None:
+        """Through the breaker while it lets calls through; while it is open, directly, but only
+        if Redis answers a ping (so an outage costs one cheap probe per sweep)."""
+        breaker = redis_breaker()
+        if breaker.allows_calls():
+            return lambda rows: breaker.call(self._send, rows)
+        try:
+            sync_redis().ping()
+        except Exception:
+            return None
+        logger.debug("Redis answers while the breaker is open: the relay sends directly")
+        return self._send
+
+    def _horizon(self, min_age: timedelta | None) -> int | None:
+        """The transaction id below which rows may be sent now (None: none may yet)."""
+        with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+            cursor.execute(oldest_running_transaction_sql())
+            current = int(cursor.fetchone()[0])
+        if min_age is None:
+            return current
+        now = time.monotonic()
+        self._horizons.append((now, current))
+        cutoff = now - min_age.total_seconds()
+        settled: int | None = None
+        while self._horizons and self._horizons[0][0] <= cutoff:
+            settled = self._horizons.popleft()[1]
+        if settled is not None:
+            self._horizons.appendleft((cutoff, settled))  # still the reading to use next time
+        return settled
 
     def pending_count(self) -> int:
         return OutboxEntry.objects.filter(delivered_at__isnull=True).count()
@@ -118,6 +204,12 @@ class Relay:
         logger.warning("Redis delivery failed (%s); %d event(s) wait in the outbox", exc, len(ids))
 
 
+def sweep_grace() -> timedelta:
+    """Longer than a fast path can take, so the sweep never sends a row that its own process is
+    still sending."""
+    return timedelta(seconds=settings.COS_EVENTS["REDIS_TIMEOUT"] + 1)
+
+
 class RelayThread(threading.Thread):
     """Drains the outbox when woken (backlog) and sweeps it every COS_RELAY_INTERVAL."""
 
@@ -129,16 +221,23 @@ class RelayThread(threading.Thread):
     def run(self) -> None:
         interval = settings.COS_EVENTS["RELAY_INTERVAL"]
         min_age: timedelta | None = None  # the first drain takes everything left from before
-        while not self.stopping.is_set():
-            try:
-                self.relay.drain(min_age=None if self.relay.backlog.is_set() else min_age)
-            except DatabaseError:
-                logger.exception("Relay could not read the outbox")
-            finally:
-                close_old_connections()
-            min_age = SWEEP_MIN_AGE
-            self.relay.wake.wait(interval)
-            self.relay.wake.clear()
+        self.relay.thread_running = True
+        try:
+            while not self.stopping.is_set():
+                try:
+                    self.relay.drain(min_age=None if self.relay.backlog.is_set() else min_age)
+                except DatabaseError as exc:  # PostgreSQL away: the next sweep tries again
+                    logger.warning("Relay sweep could not reach the database: %s", exc)
+                except Exception:  # supervised: a failed sweep is logged, the next one runs
+                    logger.exception("Relay sweep failed")
+                finally:
+                    close_old_connections()
+                min_age = sweep_grace()
+                self.relay.wake.wait(interval)
+                self.relay.wake.clear()
+        finally:
+            self.relay.thread_running = False
+            close_old_connections()
 
     def stop(self, timeout: float = 10) -> None:
         self.stopping.set()
@@ -160,4 +259,7 @@ def start_relay_thread() -> RelayThread:
 
 
 def status() -> dict[str, Any]:
-    return {"backlog": _relay.backlog.is_set(), "pending": _relay.pending_count()}
+    pending = _relay.pending_count()
+    if pending == 0:
+        _relay.backlog.clear()  # nothing waits, whoever delivered it (this process or another)
+    return {"backlog": _relay.backlog.is_set(), "pending": pending}

@@ -30,7 +30,11 @@ class Subscriber:
     ack_timeout_ms: ClassVar[int] = 5000  # unacknowledged this long: taken back and retried
     max_attempts: ClassVar[int | None] = None  # None: COS_SUBSCRIBER_MAX_ATTEMPTS
     start_from: ClassVar[str] = "$"  # a new group starts at new events; "0" replays history
-    idempotency_ttl_s: ClassVar[int] = 7 * 24 * 3600
+    # Remember handled event ids (a Redis key each) to skip redeliveries. Redeliveries come
+    # within minutes (a crash before the ack, the ack timeout), so an hour is plenty; a
+    # subscriber whose handling is harmless to repeat sets `idempotent = False` and keeps none.
+    idempotent: ClassVar[bool] = True
+    idempotency_ttl_s: ClassVar[int] = 3600
 
     def handle(self, event: Event) -> Any:
         """Handle one event (plain or async def). Raise to have it retried."""

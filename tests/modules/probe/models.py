@@ -17,6 +17,7 @@ class Item(models.Model):
     title = models.CharField(max_length=100)
     quantity = models.PositiveIntegerField(default=0)
     tags = models.ManyToManyField(Tag, blank=True)
+    checked = models.BooleanField(default=False)  # set by the ItemChecker subscriber
 
     class Meta:
         db_table = schema_table("probe", "item")

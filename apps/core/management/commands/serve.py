@@ -8,6 +8,7 @@ import os
 import secrets
 import signal
 import threading
+from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -17,13 +18,31 @@ from django.core import checks
 from django.core.checks.registry import registry as check_registry
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connections
 
 from apps.core.highway.relay import start_relay_thread
-from apps.core.highway.worker import run_events, select_subscribers
+from apps.core.highway.worker import EventWorker, run_events, select_subscribers
 
 ADMIN_USERNAME = "admin"
+ASGI_APP = "cos_project.asgi:application"
+MAX_WORKERS = 32
+# uvloop and httptools when installed (uvicorn[standard]); websockets' sans-I/O protocol.
+UVICORN: dict[str, Any] = {"lifespan": "off", "log_level": "info", "ws": "websockets-sansio"}
 STALE_MAP = "cos.E004"
 COS_TAG = "cos"  # the architecture rules (apps.core.architecture.checks)
+
+
+def run_loop(main: Coroutine[Any, Any, None]) -> None:
+    """Run `main` on uvloop when it is installed (uvicorn[standard]), as uvicorn itself would:
+    serve runs the loop in a thread of its own, which skips uvicorn's loop set-up."""
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - a plain install without uvicorn[standard]
+        factory = None
+    else:
+        factory = uvloop.new_event_loop
+    with asyncio.Runner(loop_factory=factory) as runner:
+        runner.run(main)
 
 
 class ServeLock:
@@ -79,10 +98,20 @@ class Command(BaseCommand):
         parser.add_argument("--host", default=os.environ.get("COS_HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("COS_PORT", "8000")))
         parser.add_argument("--no-migrate", action="store_true", help="Skip migrate at start.")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=int(os.environ.get("COS_WORKERS", "1")),
+            help="ASGI processes sharing the port (one relay and subscriber set in all).",
+        )
 
-    def handle(self, *args: Any, host: str, port: int, no_migrate: bool, **options: Any) -> None:
+    def handle(
+        self, *args: Any, host: str, port: int, no_migrate: bool, workers: int, **options: Any
+    ) -> None:
         if not 0 < port < 65536:
             raise CommandError(f"--port must be between 1 and 65535, not {port}.")
+        if not 1 <= workers <= MAX_WORKERS:
+            raise CommandError(f"--workers must be between 1 and {MAX_WORKERS}, not {workers}.")
         self._check()
         lock = ServeLock(Path(settings.VAR_DIR) / "serve.lock")
         lock.acquire()
@@ -90,6 +119,7 @@ class Command(BaseCommand):
             if not no_migrate:
                 call_command("migrate", interactive=False, verbosity=0)
             password = ensure_admin_user()
+            connections.close_all()  # back to the pool: requests need every connection
             if password and not os.environ.get("COS_ADMIN_PASSWORD"):
                 self.stdout.write(
                     self.style.WARNING(
@@ -97,10 +127,14 @@ class Command(BaseCommand):
                         "It is shown only this once."
                     )
                 )
+            processes = f" with {workers} workers" if workers > 1 else ""
             self.stdout.write(
-                f"COS serving on http://{host}:{port}/ (admin: /admin/). Ctrl-C stops."
+                f"COS serving on http://{host}:{port}/{processes} (admin: /admin/). Ctrl-C stops."
             )
-            self._run_server(host, port)
+            if workers > 1:
+                self._run_workers(host, port, workers)
+            else:
+                self._run_server(host, port)
         finally:
             lock.release()
 
@@ -115,20 +149,37 @@ class Command(BaseCommand):
             raise CommandError("\n".join(f"{m} {m.hint or ''}" for m in refused))
         self.check(tags=[tag for tag in check_registry.tags_available() if tag != COS_TAG])
 
+    def _run_workers(self, host: str, port: int, workers: int) -> None:
+        """N uvicorn processes on one socket (uvicorn's supervisor, which takes Ctrl-C here),
+        and in this process the one relay and subscriber set: the live-feed bridge reaches
+        every worker's websockets through the channel layer."""
+        import uvicorn
+        from uvicorn.supervisors import Multiprocess
+
+        # The workers import the app themselves; the engines' URLs reach them in os.environ.
+        config = uvicorn.Config(ASGI_APP, host=host, port=port, workers=workers, **UVICORN)
+        try:
+            sock = config.bind_socket()
+        except SystemExit:
+            raise CommandError(f"Cannot serve on {host}:{port} (is the port in use?).") from None
+        events = EventWorker(select_subscribers()) if settings.COS_EVENTS["RUN_IN_SERVE"] else None
+        if events is not None:
+            events.start()
+        try:
+            Multiprocess(config, sockets=[sock]).run()
+        finally:
+            sock.close()
+            if events is not None:
+                events.stop()
+        self.stdout.write("COS stopped.")
+
     def _run_server(self, host: str, port: int) -> None:
         import uvicorn
 
         # Imported here so the ASGI app is built after migrate and with this process' engines.
         from cos_project.asgi import application
 
-        config = uvicorn.Config(
-            application,
-            host=host,
-            port=port,
-            lifespan="off",
-            log_level="info",
-            ws="websockets-sansio",
-        )
+        config = uvicorn.Config(application, host=host, port=port, **UVICORN)
         server = uvicorn.Server(config)
         events = settings.COS_EVENTS["RUN_IN_SERVE"]
         relay_thread = start_relay_thread() if events else None
@@ -157,7 +208,7 @@ class Command(BaseCommand):
         previous = {
             sig: signal.signal(sig, request_exit) for sig in (signal.SIGINT, signal.SIGTERM)
         }
-        loop_thread = threading.Thread(target=asyncio.run, args=(serve_with_subscribers(),))
+        loop_thread = threading.Thread(target=run_loop, args=(serve_with_subscribers(),))
         try:
             loop_thread.start()
             while loop_thread.is_alive():

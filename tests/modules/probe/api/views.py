@@ -1,3 +1,4 @@
+from django.db import connection
 from rest_framework import permissions, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -23,6 +24,14 @@ class ItemViewSet(viewsets.ModelViewSet):
     def public(self, request: Request) -> Response:
         """Public on purpose: governance must refuse it too while the module is disabled."""
         return Response({"public": True})
+
+    @action(detail=False, methods=["get"], permission_classes=[permissions.AllowAny])
+    def wait(self, request: Request) -> Response:
+        """Holds a database connection for `seconds` (at most 5): load and pool tests."""
+        seconds = min(float(request.query_params.get("seconds", "0.2")), 5.0)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_sleep(%s)", [seconds])
+        return Response({"waited": seconds})
 
     @action(detail=False, methods=["get"])
     def boom(self, request: Request) -> Response:

@@ -1,0 +1,117 @@
+"""The HTTP stack under load and faults: async end to end, bounded work, 503 instead of 500."""
+
+import asyncio
+
+import pytest
+from asgiref import sync
+from channels.testing import HttpCommunicator
+from django.db import OperationalError
+from django.test import override_settings
+
+from apps.core.overload import InFlightLimit
+from cos_project.asgi import application
+
+
+async def get(app, path, headers=()):
+    communicator = HttpCommunicator(app, "GET", path, headers=[(b"host", b"localhost"), *headers])
+    return await communicator.get_response(timeout=5)
+
+
+class CountingHandOffs:
+    """Counts sync_to_async hand-offs (each one a trip to a thread and back)."""
+
+    def __init__(self, monkeypatch):
+        self.count = 0
+        original = sync.SyncToAsync.__init__
+
+        def counting(this, *args, **kwargs):
+            self.count += 1
+            original(this, *args, **kwargs)
+
+        monkeypatch.setattr(sync.SyncToAsync, "__init__", counting)
+
+
+async def test_a_probe_crosses_into_a_thread_only_where_djangos_handler_itself_does(
+    monkeypatch,
+):
+    """Django's ASGI handler sends request_started / request_finished and closes the response
+    through sync_to_async (3 hand-offs); the middleware and the view add none. With Django's
+    stock middleware classes the same request takes about twenty."""
+    await get(application, "/alive")  # warm: the middleware chain is built on first use
+    hand_offs = CountingHandOffs(monkeypatch)
+    response = await get(application, "/alive")
+    assert response["status"] == 200
+    assert hand_offs.count <= 3
+
+
+def test_every_configured_middleware_can_run_async():
+    from django.conf import settings
+    from django.utils.module_loading import import_string
+
+    for path in settings.MIDDLEWARE:
+        middleware = import_string(path)
+        assert getattr(middleware, "async_capable", False), path
+
+
+async def test_past_the_limit_requests_are_refused_at_once_with_503_and_retry_after():
+    release = asyncio.Event()
+
+    async def slow_app(scope, receive, send):
+        await release.wait()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    limited = InFlightLimit(slow_app, limit=2)
+    held = [asyncio.create_task(get(limited, "/slow")) for _ in range(2)]
+    while limited.in_flight < 2:
+        await asyncio.sleep(0.01)
+    refused = await get(limited, "/slow", headers=[(b"x-request-id", b"req-9")])
+    assert refused["status"] == 503
+    headers = dict(refused["headers"])
+    assert headers[b"retry-after"] == b"1"
+    assert headers[b"content-type"] == b"application/json"
+    assert b'"code":"overloaded"' in refused["body"] and b'"request_id":"req-9"' in refused["body"]
+    release.set()
+    assert [r["status"] for r in await asyncio.gather(*held)] == [200, 200]
+    assert limited.in_flight == 0
+    assert (await get(limited, "/slow"))["status"] == 200  # the slots came back
+
+
+def test_the_served_application_is_bounded_by_cos_max_in_flight(settings):
+    limit = application.application_mapping["http"]
+    assert isinstance(limit, InFlightLimit)
+    assert limit.limit == settings.COS_MAX_IN_FLIGHT
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/status", "/metrics", "/api/cc/logs/"])
+def test_a_view_that_cannot_reach_the_database_answers_json_503_with_retry_after(
+    admin_client, monkeypatch, path
+):
+    from apps.core.highway.relay import Relay
+
+    def unreachable(*args, **kwargs):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(Relay, "pending_count", unreachable)
+    monkeypatch.setattr("django.db.models.query.QuerySet._fetch_all", unreachable)
+    response = admin_client.get(path)
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    assert response.json()["code"] == "database_unavailable"
+
+
+@pytest.mark.django_db
+def test_other_database_errors_stay_errors(admin_client, monkeypatch):
+    """Only "cannot reach the database" is a 503; a bug is still a 500 (logged)."""
+    from django.db import ProgrammingError
+
+    from apps.core.highway.relay import Relay
+
+    def broken(*args, **kwargs):
+        raise ProgrammingError("relation does not exist")
+
+    monkeypatch.setattr(Relay, "pending_count", broken)
+    with override_settings(DEBUG_PROPAGATE_EXCEPTIONS=False):
+        admin_client.raise_request_exception = False
+        assert admin_client.get("/status").status_code == 500
