@@ -86,7 +86,7 @@ def test_runsubscribers_runs_until_sigterm_and_stops_gracefully(stack_env):
     line = process.stdout.readline()
     while "Running" not in line and time.monotonic() < deadline:
         line = process.stdout.readline()
-    assert "Running 1 subscriber(s)" in line
+    assert "Running 2 subscriber(s)" in line  # core.livefeed and the probe's item checker
     process.send_signal(signal.SIGTERM)
     output, _ = process.communicate(timeout=30)
     assert process.returncode == 0, output
@@ -96,7 +96,7 @@ def test_runsubscribers_runs_until_sigterm_and_stops_gracefully(stack_env):
 def test_runsubscribers_names_unknown_subscribers(stack_env):
     result = manage(stack_env, "runsubscribers", "nope")
     assert result.returncode == 1
-    assert "Unknown subscriber(s): nope. Known: core.livefeed." in result.stderr
+    assert "Unknown subscriber(s): nope. Known: core.livefeed, probe.item-checker." in result.stderr
 
 
 PUBLISH_MANY = """

@@ -73,7 +73,7 @@ def test_introspection_describes_columns_and_constraints_of_module_tables():
         sequences = connection.introspection.get_sequences(cursor, 'probe"."item')
         cursor.execute("SHOW search_path")
         search_path = cursor.fetchone()[0]
-    assert columns == ["id", "title", "quantity"]
+    assert columns == ["id", "title", "quantity", "checked"]
     assert any(c["foreign_key"] == ("item", "id") for c in constraints.values())
     assert relations["item_id"] == ("id", 'probe"."item')  # across schemas
     assert sequences == [{"name": "item_id_seq", "table": '"probe"."item"', "column": "id"}]
