@@ -82,13 +82,18 @@ def test_runsubscribers_runs_until_sigterm_and_stops_gracefully(stack_env):
         cwd=BASE_DIR, env=stack_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     assert process.stdout is not None
-    deadline = time.monotonic() + 30
-    line = process.stdout.readline()
-    while "Running" not in line and time.monotonic() < deadline:
+    try:
+        deadline = time.monotonic() + 30
         line = process.stdout.readline()
-    assert "Running 2 subscriber(s)" in line  # core.livefeed and the probe's item checker
-    process.send_signal(signal.SIGTERM)
-    output, _ = process.communicate(timeout=30)
+        while "Running" not in line and time.monotonic() < deadline:
+            line = process.stdout.readline()
+        assert "Running 2 subscriber(s)" in line  # core.livefeed and the probe's item checker
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:  # a failed assertion above must not leave it running
+            process.kill()
+            process.wait()
     assert process.returncode == 0, output
     assert "Stopped." in output and "Traceback" not in output
 
