@@ -9,7 +9,7 @@ from apps.core import engines
 # Held for the life of the process: dropping it would stop embedded engines this process started.
 ENGINES = engines.provide()
 
-from django.core.asgi import get_asgi_application  # noqa: E402
+from apps.core.request_threads import get_asgi_application  # noqa: E402
 
 django_asgi_app = get_asgi_application()
 

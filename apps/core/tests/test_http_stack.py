@@ -115,3 +115,24 @@ def test_other_database_errors_stay_errors(admin_client, monkeypatch):
     with override_settings(DEBUG_PROPAGATE_EXCEPTIONS=False):
         admin_client.raise_request_exception = False
         assert admin_client.get("/status").status_code == 500
+
+
+async def test_requests_reuse_their_threads_instead_of_starting_one_each():
+    """Django starts and joins a thread per request; COS hands the next request an idle one."""
+    import threading
+
+    from django.core.signals import request_started
+
+    threads = []
+
+    def record(**kwargs):  # a sync receiver: it runs on the request's own thread
+        threads.append(threading.get_ident())
+
+    request_started.connect(record)
+    try:
+        for _ in range(5):
+            assert (await get(application, "/alive"))["status"] == 200
+    finally:
+        request_started.disconnect(record)
+    assert len(threads) == 5
+    assert len(set(threads)) == 1
