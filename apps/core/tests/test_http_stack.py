@@ -126,7 +126,7 @@ async def test_requests_reuse_their_threads_instead_of_starting_one_each():
     threads = []
 
     def record(**kwargs):  # a sync receiver: it runs on the request's own thread
-        threads.append(threading.get_ident())
+        threads.append(threading.current_thread())  # kept alive: no ident reuse
 
     request_started.connect(record)
     try:
@@ -135,4 +135,4 @@ async def test_requests_reuse_their_threads_instead_of_starting_one_each():
     finally:
         request_started.disconnect(record)
     assert len(threads) == 5
-    assert len(set(threads)) == 1
+    assert all(thread is threads[0] for thread in threads)
