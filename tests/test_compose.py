@@ -60,3 +60,10 @@ def test_web_serves_on_port_8000_through_the_serve_command():
 def test_the_worker_runs_the_relay_and_subscribers_and_web_leaves_them_to_it():
     assert SERVICES["worker"]["command"] == ["python", "manage.py", "runsubscribers"]
     assert SERVICES["web"]["environment"]["COS_EVENTS_RUN_IN_SERVE"] == "false"
+
+
+def test_web_serves_with_several_processes_and_leaves_the_events_to_the_worker():
+    web = SERVICES["web"]["environment"]
+    assert web["COS_WORKERS"] == "${COS_WORKERS:-2}"
+    assert web["COS_EVENTS_RUN_IN_SERVE"] == "false"
+    assert SERVICES["worker"]["command"][-1] == "runsubscribers"
