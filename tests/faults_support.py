@@ -17,7 +17,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import psutil
 import websockets
@@ -181,44 +181,17 @@ class ServeWith(ServeProcess):
     """`manage.py serve` with extra arguments (e.g. `--workers 2`), in a process group of its
     own so that `interrupt()` is a terminal's Ctrl-C: SIGINT to every process of the group."""
 
+    popen_options: ClassVar[dict[str, Any]] = {"process_group": 0}
+
     def __init__(self, env: dict[str, str], *args: str) -> None:
-        super().__init__(env)
-        self.args = args
+        super().__init__(env, args=args)
         self.seen: dict[int, psutil.Process] = {}  # serve's tree, every process seen running
         self.left_behind: list[psutil.Process] = []
-
-    def start(self, timeout: float = 90) -> ServeWith:
-        self.process = subprocess.Popen(
-            [sys.executable, "manage.py", "serve", "--port", str(self.port), *self.args],
-            cwd=BASE_DIR,
-            env=self.env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            text=True,
-            process_group=0,
-        )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"serve exited early:\n{self.stop()}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/alive", timeout=1):
-                    return self
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError(f"serve did not answer within {timeout}s:\n{self.stop()}")
 
     @property
     def pid(self) -> int:
         assert self.process is not None
         return self.process.pid
-
-    def log_text(self) -> str:
-        """What serve has printed so far."""
-        # A new open file description: serve writes through one that shares its offset with
-        # self.log, which must not move while serve runs.
-        with open(f"/proc/self/fd/{self.log.fileno()}") as log:
-            return log.read()
 
     def tree(self) -> list[psutil.Process]:
         assert self.process is not None

@@ -13,6 +13,7 @@ import time
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any, ClassVar, Self
 
 import psutil
 
@@ -26,9 +27,13 @@ def free_port() -> int:
 
 
 class ServeProcess:
-    def __init__(self, env: dict[str, str], port: int | None = None) -> None:
+    # Extra subprocess.Popen options (a subclass may start serve in a process group).
+    popen_options: ClassVar[dict[str, Any]] = {}
+
+    def __init__(self, env: dict[str, str], port: int | None = None, args: tuple[str, ...] = ()):
         self.port = port or free_port()
         self.env = env
+        self.args = args  # extra command-line arguments, e.g. ("--workers", "2")
         self.process: subprocess.Popen[str] | None = None
         # A file, not a pipe: nobody reads a pipe while serve runs, and a full one blocks its
         # logging, which freezes the server.
@@ -39,14 +44,15 @@ class ServeProcess:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 90) -> ServeProcess:
+    def start(self, timeout: float = 90) -> Self:
         self.process = subprocess.Popen(
-            [sys.executable, "manage.py", "serve", "--port", str(self.port)],
+            [sys.executable, "manage.py", "serve", "--port", str(self.port), *self.args],
             cwd=BASE_DIR,
             env=self.env,
             stdout=self.log,
             stderr=subprocess.STDOUT,
             text=True,
+            **self.popen_options,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

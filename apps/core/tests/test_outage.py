@@ -1,50 +1,16 @@
 """No event is lost when Redis goes away: a real redis-server, stopped and started again."""
 
 import time
-from typing import Any
 
 import orjson
 import pytest
-from django.db import transaction
 
-from apps.core.highway.breaker import redis_breaker, reset_redis_breaker
-from apps.core.highway.connection import reset_clients
-from apps.core.highway.publisher import publish
+from apps.core.highway.breaker import redis_breaker
 from apps.core.highway.relay import relay
 from apps.core.models import OutboxEntry
-from tests.redis_process import RedisProcess
+from apps.core.tests.highway_support import publish_n, stream_numbers
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
-
-
-@pytest.fixture
-def own_redis(tmp_path, settings, highway):
-    server = RedisProcess(tmp_path).start()
-    settings.REDIS_URL = server.url
-    settings.COS_EVENTS = {**highway, "REDIS_TIMEOUT": 0.5, "BREAKER_RECOVERY": 0.3}
-    reset_redis_breaker()
-    reset_clients()
-    relay().backlog.clear()
-    yield server
-    server.stop()
-    relay().backlog.clear()
-
-
-def publish_n(channel, numbers):
-    for n in numbers:
-        with transaction.atomic():
-            publish("probe.test.event", {"n": n}, source="probe", channel=channel)
-
-
-def stream_numbers(server, channel):
-    import redis
-
-    client = redis.Redis.from_url(server.url)
-    try:
-        entries: Any = client.xrange(channel)
-        return [orjson.loads(fields[b"event"])["data"]["n"] for _, fields in entries]
-    finally:
-        client.close()
 
 
 def test_outbox_drains_in_order_after_redis_comes_back(own_redis, channel):

@@ -3,51 +3,24 @@
 import threading
 import time
 from datetime import timedelta
-from typing import Any
 
-import orjson
 import pytest
-import redis
 from django.db import connection, connections, transaction
 
-from apps.core.highway.breaker import redis_breaker, reset_redis_breaker
-from apps.core.highway.connection import reset_clients
+from apps.core.highway.breaker import redis_breaker
 from apps.core.highway.envelope import Event
 from apps.core.highway.publisher import publish
 from apps.core.highway.relay import Relay, RelayThread, relay, status
 from apps.core.models import OutboxEntry
-from tests.redis_process import RedisProcess
+from apps.core.tests.highway_support import publish_n, stream_numbers
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 
 @pytest.fixture
-def own_redis(tmp_path, settings, highway):
-    """A redis-server of the test's own, with the breaker's real 30 s recovery window."""
-    server = RedisProcess(tmp_path).start()
-    settings.REDIS_URL = server.url
-    settings.COS_EVENTS = {**highway, "REDIS_TIMEOUT": 0.5, "BREAKER_RECOVERY": 30.0}
-    reset_redis_breaker()
-    reset_clients()
-    relay().backlog.clear()
-    yield server
-    server.stop()
-    relay().backlog.clear()
-
-
-def stream_numbers(server, channel):
-    client = redis.Redis.from_url(server.url)
-    try:
-        entries: Any = client.xrange(channel)
-        return [orjson.loads(fields[b"event"])["data"]["n"] for _, fields in entries]
-    finally:
-        client.close()
-
-
-def publish_n(channel, numbers):
-    for n in numbers:
-        with transaction.atomic():
-            publish("probe.test.event", {"n": n}, source="probe", channel=channel)
+def breaker_recovery():
+    """The breaker's real recovery window: the relay must not wait for it."""
+    return 30.0
 
 
 def wait_for(condition, seconds=10.0):
