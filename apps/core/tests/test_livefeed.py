@@ -229,3 +229,22 @@ async def test_a_permission_taken_away_stops_an_open_feed(highway, monkeypatch):
     assert await feed.receive_nothing(timeout=0.5)
     await runner.client.aclose()
     await feed.disconnect()
+
+
+async def test_the_bridge_hands_each_event_to_the_channel_layer_once(highway, channel, monkeypatch):
+    from channels.layers import get_channel_layer
+
+    sent = []
+    layer = get_channel_layer()
+
+    async def record(group, message):
+        sent.append((group, message["event"]["id"]))
+
+    monkeypatch.setattr(layer, "group_send", record)
+    events = [
+        Event(type="probe.test.event", source="probe", channel=channel, data={"n": n})
+        for n in range(3)
+    ]
+    await LiveFeedBridge().handle_batch(events)
+    assert [event_id for _, event_id in sent] == [event.id for event in events]
+    assert {group for group, _ in sent} == {"livefeed-all"}

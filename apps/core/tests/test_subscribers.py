@@ -247,3 +247,56 @@ async def test_stopping_finishes_and_acknowledges_the_events_in_hand(aredis, cha
     await asyncio.wait_for(task, timeout=5)
     assert finished == [event.id]
     assert (await aredis.xpending(channel, cls.group))["pending"] == 0
+
+
+async def test_handled_event_ids_are_remembered_for_about_an_hour(aredis, channel):
+    cls = subscriber_for(channel, handle=lambda self, e: None, batch_wait_ms=50)
+    runner = SubscriberRunner(cls(), client=aredis)
+    [event] = make_events(channel, 1)
+    await put(aredis, [event])
+    await runner.refresh_streams()
+    await run_until(runner, lambda: runner.handled == 1)
+    ttl = await aredis.ttl(f"cos:done:{cls.group}:{event.id}")
+    assert 3000 < ttl <= 3600
+
+
+async def test_a_subscriber_that_needs_no_deduplication_keeps_no_done_keys(aredis, channel):
+    seen = []
+    cls = subscriber_for(
+        channel, handle=lambda self, e: seen.append(e.id), batch_wait_ms=50, idempotent=False
+    )
+    runner = SubscriberRunner(cls(), client=aredis)
+    events = make_events(channel, 3)
+    await put(aredis, events)
+    await runner.refresh_streams()
+    await run_until(runner, lambda: len(seen) == 3)
+    assert [key async for key in aredis.scan_iter(f"cos:done:{cls.group}:*")] == []
+
+
+def test_the_live_feed_bridge_keeps_no_done_keys():
+    from apps.core.events import LiveFeedBridge
+
+    assert LiveFeedBridge.idempotent is False
+
+
+async def test_a_group_lost_with_redis_data_is_created_again_and_reading_resumes(aredis, channel):
+    """Redis restarted without its data: XREADGROUP answers NOGROUP until the group exists."""
+    seen = []
+    cls = subscriber_for(channel, handle=lambda self, e: seen.append(e.data["n"]), batch_wait_ms=50)
+    runner = SubscriberRunner(cls(), client=aredis)
+    first, second = make_events(channel, 2)
+    await put(aredis, [first])
+    await runner.refresh_streams()
+    await run_until(runner, lambda: seen == [0])
+    await aredis.delete(channel)  # stream and group gone, as after an empty restart
+    await put(aredis, [second])  # a new stream, without the group
+    task = asyncio.create_task(runner.run())
+    try:
+        for _ in range(100):
+            if seen == [0, 1]:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        runner.stop()
+        await task
+    assert seen == [0, 1]
