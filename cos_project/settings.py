@@ -209,6 +209,12 @@ REST_FRAMEWORK = {
     ],
     # Signed in, the module enabled, and the module's view (reads) or write permission.
     "DEFAULT_PERMISSION_CLASSES": ["apps.core.api.permissions.ModuleAccess"],
+    # JSON, forms and uploads, each refusing what COS cannot store (apps/core/api/limits.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "apps.core.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "apps.core.api.errors.exception_handler",
 }

@@ -35,7 +35,9 @@ def notes(*, key_prefix: str = "", include_expired: bool = False) -> QuerySet[Sc
 
 
 def note_by_key(key: str) -> ScratchNote | None:
-    """The newest unexpired note with this key."""
+    """The newest unexpired note with this key (none can hold a NUL: PostgreSQL text cannot)."""
+    if "\x00" in key:
+        return None
     return notes().filter(key=key).first()
 
 

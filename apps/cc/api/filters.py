@@ -3,6 +3,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from apps.cc.models import BaseLog, Module, PromptTrace
+from apps.core.api.filters import UTCDateTimeFilter
 from apps.core.memory import Level
 
 
@@ -10,8 +11,8 @@ class LogFilter(django_filters.FilterSet):
     level = django_filters.ChoiceFilter(choices=Level.choices)
     event_type = django_filters.CharFilter(field_name="event__event_type")
     request_id = django_filters.CharFilter(field_name="event__request_id")
-    since = django_filters.IsoDateTimeFilter(field_name="timestamp", lookup_expr="gte")
-    until = django_filters.IsoDateTimeFilter(field_name="timestamp", lookup_expr="lt")
+    since = UTCDateTimeFilter(field_name="timestamp", lookup_expr="gte")
+    until = UTCDateTimeFilter(field_name="timestamp", lookup_expr="lt")
     q = django_filters.CharFilter(method="search", label=_("Text in message or event type"))
 
     class Meta:
@@ -25,8 +26,8 @@ class LogFilter(django_filters.FilterSet):
 class PromptTraceFilter(django_filters.FilterSet):
     event_type = django_filters.CharFilter(field_name="base_log__event__event_type")
     request_id = django_filters.CharFilter(field_name="base_log__event__request_id")
-    since = django_filters.IsoDateTimeFilter(field_name="base_log__timestamp", lookup_expr="gte")
-    until = django_filters.IsoDateTimeFilter(field_name="base_log__timestamp", lookup_expr="lt")
+    since = UTCDateTimeFilter(field_name="base_log__timestamp", lookup_expr="gte")
+    until = UTCDateTimeFilter(field_name="base_log__timestamp", lookup_expr="lt")
     min_tokens = django_filters.NumberFilter(field_name="token_count", lookup_expr="gte")
     q = django_filters.CharFilter(method="search", label=_("Text in prompt or response"))
 

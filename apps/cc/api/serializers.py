@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from apps.cc.models import BaseLog, Module, ModuleStateChange, PromptTrace, ScratchNote
 from apps.cc.services import config_problems, installed_definition, name_problem
+from apps.core.api.limits import MAX_INT32, MAX_OFFSET, BoundedJSONField
 from apps.core.memory import Level
 
 
@@ -12,7 +13,7 @@ class PromptSerializer(serializers.Serializer):
     prompt_text = serializers.CharField()
     response_text = serializers.CharField(required=False, allow_blank=True)
     execution_time_ms = serializers.FloatField(required=False, min_value=0)
-    token_count = serializers.IntegerField(required=False, min_value=0)
+    token_count = serializers.IntegerField(required=False, min_value=0, max_value=MAX_INT32)
 
 
 class LogFieldsSerializer(serializers.Serializer):
@@ -21,7 +22,7 @@ class LogFieldsSerializer(serializers.Serializer):
     message = serializers.CharField()
     event_type = serializers.CharField(default=None, allow_null=True, max_length=100)
     level = serializers.ChoiceField(choices=Level.choices, default=Level.INFO)
-    payload = serializers.JSONField(default=None, allow_null=True)
+    payload = BoundedJSONField(default=None, allow_null=True)
 
     def validate_payload(self, value: Any) -> Any:
         if value is not None and not isinstance(value, dict):
@@ -72,7 +73,7 @@ class NoteQuerySerializer(serializers.Serializer):
     key_prefix = serializers.CharField(required=False, default="", max_length=255)
     include_expired = serializers.BooleanField(required=False, default=False)
     limit = serializers.IntegerField(required=False, default=100, min_value=1, max_value=1000)
-    offset = serializers.IntegerField(required=False, default=0, min_value=0)
+    offset = serializers.IntegerField(required=False, default=0, min_value=0, max_value=MAX_OFFSET)
 
 
 class NoteStatsSerializer(serializers.Serializer):
@@ -126,6 +127,7 @@ class ModuleSerializer(serializers.ModelSerializer):
     """A registry row. `active` changes only through enable/ and disable/ (audited)."""
 
     installed = serializers.SerializerMethodField()
+    config = BoundedJSONField(required=False)
     kind = serializers.SerializerMethodField()
     requires = serializers.SerializerMethodField()
 

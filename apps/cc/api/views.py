@@ -8,7 +8,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.pagination import CursorPagination, LimitOffsetPagination
+from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -35,14 +35,8 @@ from apps.cc.api.serializers import (
 from apps.cc.models import Module, ScratchNote, StateChangeVia
 from apps.core import health, registry
 from apps.core.api.errors import Conflict
+from apps.core.api.pagination import NewestFirst
 from apps.core.services import log_l1
-
-
-class NewestFirst(CursorPagination):
-    ordering = ("-timestamp", "-id")
-    page_size = 50
-    page_size_query_param = "limit"
-    max_page_size = 1000
 
 
 # >>> cc only

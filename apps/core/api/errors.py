@@ -11,6 +11,7 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, JsonResponse
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -52,6 +53,8 @@ def json_error(status: int, code: str | None = None, detail: str | None = None) 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's handler, reshaped. Unhandled exceptions still propagate (and become JSON 500s)."""
+    if isinstance(exc, RequestDataTooBig):  # Django calls it suspicious (400); it is too large
+        return Response(error_body(413, "too_large", str(exc)), status=413)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
