@@ -15,20 +15,20 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.urls import path  # noqa: E402
 
 from apps.core.mounting import module_websocket_routes  # noqa: E402
 from apps.core.overload import InFlightLimit  # noqa: E402
-from apps.core.ws_auth import TokenAuthMiddleware  # noqa: E402
+from apps.core.ws_auth import TokenAuthMiddleware, session_origin_validator  # noqa: E402
 
 websocket_routes = URLRouter([path("ws/", URLRouter(module_websocket_routes()))])
 application = ProtocolTypeRouter(
     {
         "http": InFlightLimit(django_asgi_app, settings.COS_MAX_IN_FLIGHT),
         # Session users (AuthMiddlewareStack) or agents with a DRF token (TokenAuthMiddleware).
-        "websocket": AllowedHostsOriginValidator(
+        # The Origin must be ours when a session cookie would authenticate the socket.
+        "websocket": session_origin_validator(
             AuthMiddlewareStack(TokenAuthMiddleware(websocket_routes))
         ),
     }

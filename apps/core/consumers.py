@@ -18,6 +18,7 @@ Close codes: 4401 not authenticated, 4403 a module the user may not view, 4423 a
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import time
 from collections import deque
@@ -42,8 +43,11 @@ from apps.core.ws_auth import (
     CLOSE_UNAUTHENTICATED,
 )
 
-CURSOR = re.compile(r"^\d{1,20}-\d{1,20}$")
-REPLAY_LIMIT = 10_000  # events per channel sent on a `since` replay
+CURSOR = re.compile(r"^(\d{1,20})-(\d{1,20})$")  # a stream entry id: two unsigned 64-bit parts
+MAX_STREAM_ID_PART = 2**64 - 1
+REPLAY_LIMIT = 10_000  # events a `since` replay sends, across all its channels
+MAX_CHANNELS_PER_SUBSCRIBE = 100
+logger = logging.getLogger(__name__)
 PERMISSION_RECHECK_S = 30.0  # how long an open feed trusts a permission it has read
 RECENT_IDS = 4096  # event ids remembered to drop live duplicates of replayed events
 
@@ -120,19 +124,26 @@ class LiveFeedConsumer(AsyncWebsocketConsumer):
         client = async_redis()
         try:
             known = {decode(c) for c in await client.smembers(CHANNELS_KEY)}
+            # Only channels the user may see are read at all, and at most REPLAY_LIMIT entries
+            # in all: what a replay costs is bounded whatever the patterns.
+            readable = [c for c in sorted(known) if matches(c, channels) and await self._shown(c)]
             missed: list[tuple[tuple[int, int], dict[str, Any]]] = []
-            for channel in sorted(c for c in known if matches(c, channels)):
-                entries: Any = await client.xrange(channel, f"({since}", "+", REPLAY_LIMIT)
+            for channel in readable:
+                left = REPLAY_LIMIT - len(missed)
+                if left <= 0:
+                    break
+                entries: Any = await client.xrange(channel, f"({since}", "+", left)
                 for raw_cursor, fields in entries:
                     cursor = decode(raw_cursor)
-                    event = orjson.loads(fields[EVENT_FIELD])
-                    message = {"channel": channel, "cursor": cursor, "event": event}
-                    missed.append((cursor_order(cursor), message))
+                    event = _event_of(channel, cursor, fields)
+                    if event is not None:
+                        message = {"channel": channel, "cursor": cursor, "event": event}
+                        missed.append((cursor_order(cursor), message))
         finally:
             await client.aclose()
         missed.sort(key=lambda item: item[0])
         sent = 0
-        for _, message in missed:
+        for _, message in missed[:REPLAY_LIMIT]:
             sent += await self._deliver(message)
         # Live events that arrived meanwhile wait in the channel layer (a consumer handles one
         # message at a time) and come next; recent_ids drops those the replay already sent.
@@ -147,15 +158,19 @@ class LiveFeedConsumer(AsyncWebsocketConsumer):
         event_id = message["event"].get("id")
         if not matches(channel, self.patterns) or event_id in self.recent_ids:
             return 0
-        module = module_of(channel)
-        if module is not None and not (
-            await self._may_view(module) and await governance.ais_enabled(module)
-        ):
+        if not await self._shown(channel):
             return 0
         self.recent_ids.append(event_id)
         cursor, event = message["cursor"], message["event"]
         await self._send({"type": "event", "channel": channel, "cursor": cursor, "event": event})
         return 1
+
+    async def _shown(self, channel: str) -> bool:
+        """Whether this user sees the channel's events: its module viewable and enabled."""
+        module = module_of(channel)
+        return module is None or (
+            await self._may_view(module) and await governance.ais_enabled(module)
+        )
 
     async def _may_view(self, module: str) -> bool:
         """The user's view permission on `module`, read again every PERMISSION_RECHECK_S so
@@ -182,14 +197,29 @@ def _may_view_module(user_pk: Any, module: str) -> bool:
     return user is not None and access.may_view(user, module)
 
 
+def _event_of(channel: str, cursor: str, fields: dict[bytes, bytes]) -> dict[str, Any] | None:
+    """The envelope of a stream entry; None (logged) for one that is not an event: someone
+    else's bad write, not the client's fault."""
+    try:
+        event = orjson.loads(fields[EVENT_FIELD])
+    except (KeyError, orjson.JSONDecodeError):
+        logger.warning("Stream %s entry %s is not an event; skipped in a replay", channel, cursor)
+        return None
+    return event if isinstance(event, dict) else None
+
+
 def _channels_of(message: dict[str, Any]) -> list[str]:
     channels = message.get("channels")
     if (
         not isinstance(channels, list)
         or not channels
+        or len(channels) > MAX_CHANNELS_PER_SUBSCRIBE
         or not all(isinstance(c, str) and valid_pattern(c) for c in channels)
     ):
-        raise MalformedMessage("'channels' must be a non-empty list of channel names or patterns")
+        raise MalformedMessage(
+            f"'channels' must be a list of 1 to {MAX_CHANNELS_PER_SUBSCRIBE} channel names or "
+            "patterns"
+        )
     return channels
 
 
@@ -197,7 +227,8 @@ def _since_of(message: dict[str, Any]) -> str | None:
     since = message.get("since")
     if since is None:
         return None
-    if not isinstance(since, str) or not CURSOR.match(since):
+    found = CURSOR.match(since) if isinstance(since, str) else None
+    if found is None or any(int(part) > MAX_STREAM_ID_PART for part in found.groups()):
         raise MalformedMessage("'since' must be a stream cursor like '1700000000000-0'")
     return since
 

@@ -11,6 +11,8 @@ from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.middleware import BaseMiddleware
+from channels.security.websocket import OriginValidator
+from django.conf import settings
 
 
 @database_sync_to_async
@@ -100,3 +102,25 @@ class ModuleGate:
         if not await governance.ais_enabled(self.code):
             return CLOSE_MODULE_DISABLED
         return None
+
+
+class SessionOriginValidator(OriginValidator):
+    """The Origin check where it protects something: a browser's cookie session.
+
+    A foreign page could open a socket that the browser authenticates with the user's cookie
+    (cross-site websocket hijacking), so a socket carrying a cookie needs an Origin among
+    ALLOWED_HOSTS. A token is not sent by the browser on its own, and agents send no Origin:
+    without a cookie the socket passes, and the token (or nothing: 4401) decides."""
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
+        if not any(name == b"cookie" for name, _ in scope.get("headers", [])):
+            return await self.application(scope, receive, send)
+        return await super().__call__(scope, receive, send)
+
+
+def session_origin_validator(application: Any) -> SessionOriginValidator:
+    """Allowed origins as Channels' AllowedHostsOriginValidator has them."""
+    allowed = list(settings.ALLOWED_HOSTS)
+    if settings.DEBUG and not allowed:
+        allowed = ["localhost", "127.0.0.1", "[::1]"]
+    return SessionOriginValidator(application, allowed)

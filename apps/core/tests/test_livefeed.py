@@ -248,3 +248,119 @@ async def test_the_bridge_hands_each_event_to_the_channel_layer_once(highway, ch
     await LiveFeedBridge().handle_batch(events)
     assert [event_id for _, event_id in sent] == [event.id for event in events]
     assert {group for group, _ in sent} == {"livefeed-all"}
+
+
+# --- hostile and careless clients ---------------------------------------------------------------
+async def test_an_agent_with_a_token_needs_no_origin(highway):
+    user = await make_user(f"agent_{uuid.uuid4().hex[:6]}", superuser=True)
+    headers = [(b"authorization", f"Token {await token_for(user)}".encode())]
+    feed = WebsocketCommunicator(application, "/ws/events/", headers=headers)  # no Origin
+    connected, _ = await feed.connect()
+    assert connected
+    assert (await feed.receive_json_from())["type"] == "welcome"
+    await feed.disconnect()
+
+
+async def session_cookie_of(user):
+    client = Client()
+    await database_sync_to_async(client.force_login)(user)
+    return f"sessionid={client.cookies['sessionid'].value}".encode()
+
+
+async def test_a_session_cookie_from_a_foreign_origin_is_refused(highway):
+    cookie = await session_cookie_of(await make_user("hijacked", superuser=True))
+    foreign = [(b"origin", b"https://evil.example"), (b"cookie", cookie)]
+    feed = WebsocketCommunicator(application, "/ws/events/", headers=foreign)
+    connected, _ = await feed.connect()
+    assert not connected
+    no_origin = WebsocketCommunicator(application, "/ws/events/", headers=[(b"cookie", cookie)])
+    connected, _ = await no_origin.connect()
+    assert not connected  # a cookie needs an Origin of ours
+    ours = await open_feed([(b"cookie", cookie)])  # the positive control: our own origin
+    assert (await ours.receive_json_from())["type"] == "welcome"
+    await ours.disconnect()
+
+
+@pytest.mark.parametrize(
+    "since", ["99999999999999999999-99999999999999999999", "18446744073709551616-0"]
+)
+async def test_a_since_beyond_the_streams_range_closes_with_4400(highway, channel, since):
+    feed = await agent_feed(superuser=True)
+    await feed.send_json_to({"action": "subscribe", "channels": [channel], "since": since})
+    assert await closed_with(feed) == 4400
+
+
+async def test_one_subscribe_message_names_at_most_100_channels(highway):
+    feed = await agent_feed(superuser=True)
+    await subscribe(feed, [f"probe.c{n}" for n in range(100)])
+    await feed.send_json_to(
+        {"action": "subscribe", "channels": [f"probe.c{n}" for n in range(101)]}
+    )
+    assert await closed_with(feed) == 4400
+
+
+async def test_a_replay_sends_at_most_the_total_cap_across_channels(highway, monkeypatch):
+    from apps.core import consumers
+
+    monkeypatch.setattr(consumers, "REPLAY_LIMIT", 5)
+    prefix = f"probe.t_{uuid.uuid4().hex[:8]}"
+    for name in ("a", "b", "c"):
+        for n in range(3):
+            await put(f"{prefix}.{name}", n)
+    feed = await agent_feed(superuser=True)
+    await subscribe(feed, [f"{prefix}.*"], since="0-0")
+    messages = [await feed.receive_json_from() for _ in range(6)]
+    assert messages[-1] == {"type": "replayed", "count": 5}
+    await feed.disconnect()
+
+
+async def test_a_replay_reads_no_channel_the_user_may_not_see(highway, monkeypatch):
+    from apps.core import consumers
+
+    prefix = f"t_{uuid.uuid4().hex[:8]}"
+    await put(f"core.{prefix}.hidden", 1)  # core: this user may not view it
+    await put(f"probe.{prefix}.shown", 2)
+    read = []
+    real_async_redis = consumers.async_redis
+
+    def spying_client():
+        client = real_async_redis()
+        real_xrange = client.xrange
+
+        async def xrange(name, *args, **kwargs):
+            read.append(name)
+            return await real_xrange(name, *args, **kwargs)
+
+        client.xrange = xrange
+        return client
+
+    monkeypatch.setattr(consumers, "async_redis", spying_client)
+    feed = await agent_feed(probe_view=True)
+    await subscribe(feed, [f"*.{prefix}.*"], since="0-0")
+    shown = await feed.receive_json_from()
+    assert shown["channel"] == f"probe.{prefix}.shown"
+    assert await feed.receive_json_from() == {"type": "replayed", "count": 1}
+    assert read == [f"probe.{prefix}.shown"]  # the hidden stream was never read
+    await feed.disconnect()
+
+
+async def test_a_stream_entry_that_is_not_an_event_is_skipped_not_blamed_on_the_client(
+    highway, channel, caplog
+):
+    import redis.asyncio
+    from django.conf import settings
+
+    client = redis.asyncio.Redis.from_url(settings.REDIS_URL)
+    await client.xadd(channel, {b"event": b"{not json"})
+    await client.xadd(channel, {b"other": b"field"})
+    await client.sadd("cos:channels", channel)
+    await client.aclose()
+    good, _ = await put(channel, 1)
+    feed = await agent_feed(superuser=True)
+    await subscribe(feed, [channel], since="0-0")
+    assert (await feed.receive_json_from())["event"]["id"] == good.id
+    assert await feed.receive_json_from() == {"type": "replayed", "count": 1}
+    await feed.send_json_to({"action": "ping"})
+    assert await feed.receive_json_from() == {"type": "pong"}  # still open
+    assert "is not an event" in caplog.text
+    await feed.disconnect()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import fcntl
 import os
 import secrets
@@ -26,8 +27,26 @@ from apps.core.highway.worker import EventWorker, run_events, select_subscribers
 ADMIN_USERNAME = "admin"
 ASGI_APP = "cos_project.asgi:application"
 MAX_WORKERS = 32
+
+
+def uvicorn_log_config() -> dict[str, Any]:
+    """uvicorn's own logging, with `?token=` keys redacted from the paths it logs."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["filters"] = {"redact_tokens": {"()": "apps.core.request_context.RedactTokensLogFilter"}}
+    for handler in config["handlers"].values():
+        handler["filters"] = ["redact_tokens"]
+    return config
+
+
 # uvloop and httptools when installed (uvicorn[standard]); websockets' sans-I/O protocol.
-UVICORN: dict[str, Any] = {"lifespan": "off", "log_level": "info", "ws": "websockets-sansio"}
+UVICORN: dict[str, Any] = {
+    "lifespan": "off",
+    "log_level": "info",
+    "ws": "websockets-sansio",
+    "log_config": uvicorn_log_config(),
+}
 STALE_MAP = "cos.E004"
 COS_TAG = "cos"  # the architecture rules (apps.core.architecture.checks)
 
