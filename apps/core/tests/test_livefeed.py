@@ -331,7 +331,7 @@ async def test_a_replay_reads_no_channel_the_user_may_not_see(highway, monkeypat
             read.append(name)
             return await real_xrange(name, *args, **kwargs)
 
-        client.xrange = xrange
+        client.xrange = xrange  # type: ignore[method-assign]
         return client
 
     monkeypatch.setattr(consumers, "async_redis", spying_client)
