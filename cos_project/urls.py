@@ -7,6 +7,7 @@ from apps.core.metrics import metrics_view
 from apps.core.mounting import module_api_urls
 
 urlpatterns = [
+    path("", views.home, name="home"),
     re_path(r"^alive/?$", views.alive, name="alive"),
     re_path(r"^ping/?$", views.ping, name="ping"),
     re_path(r"^health/?$", views.health_view, name="health"),

@@ -11,7 +11,8 @@ from datetime import UTC, datetime
 
 import django
 from asgiref.sync import sync_to_async
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from apps.core import health, registry
@@ -70,3 +71,9 @@ async def status_view(request: HttpRequest) -> JsonResponse:
             "events": {"breaker": redis_breaker().snapshot(), "outbox": outbox},
         }
     )
+
+
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    """/ : what COS is, and where to go (the admin's "View site" lands here too)."""
+    return render(request, "home.html", {"modules": registry.modules()})
