@@ -23,7 +23,7 @@ from apps.cc.models import (
     StateChangeVia,
 )
 from apps.core import access, registry
-from apps.core.admin_site import register_page
+from apps.core.admin_site import RecordAdmin, RecordInline, register_page
 
 
 @staff_member_required
@@ -44,20 +44,16 @@ admin.site.index_template = "cc/admin/index.html"
 # <<< cc only
 
 
-class EventLogInline(admin.StackedInline):
+class EventLogInline(RecordInline):
     model = EventLog
-    extra = 0
-    can_delete = False
 
 
-class PromptTraceInline(admin.StackedInline):
+class PromptTraceInline(RecordInline):
     model = PromptTrace
-    extra = 0
-    can_delete = False
 
 
 @admin.register(BaseLog)
-class BaseLogAdmin(admin.ModelAdmin):
+class BaseLogAdmin(RecordAdmin):
     list_display = ["timestamp", "level", "message"]
     list_filter = ["level", "timestamp"]
     search_fields = ["message"]
@@ -66,7 +62,7 @@ class BaseLogAdmin(admin.ModelAdmin):
 
 
 @admin.register(EventLog)
-class EventLogAdmin(admin.ModelAdmin):
+class EventLogAdmin(RecordAdmin):
     list_display = ["event_type", "request_id", "trace_id", "base_log"]
     list_filter = ["event_type"]
     search_fields = ["event_type", "request_id", "trace_id"]
@@ -74,7 +70,7 @@ class EventLogAdmin(admin.ModelAdmin):
 
 
 @admin.register(PromptTrace)
-class PromptTraceAdmin(admin.ModelAdmin):
+class PromptTraceAdmin(RecordAdmin):
     list_display = ["prompt_text", "execution_time_ms", "token_count"]
     search_fields = ["prompt_text", "response_text"]
 

@@ -73,8 +73,8 @@ def module_states() -> dict[str, ModuleState]:
 
 
 def module_tiles(user: Any, events_per_module: int = 3) -> dict[str, Any]:
-    """What the admin dashboard shows of each installed module: state, health, and the last
-    events of the modules `user` may view."""
+    """What the admin dashboard shows of each installed module `user` may view: state, health
+    and the last events."""
     rows = {module.name: module for module in Module.objects.all()}
     try:
         recent, events_error = recent_events(events_per_module), None
@@ -83,6 +83,8 @@ def module_tiles(user: Any, events_per_module: int = 3) -> dict[str, Any]:
     tiles = []
     for config in registry.module_configs():
         definition = config.definition
+        if not access.may_view(user, definition.code):
+            continue  # a module the user may not view has no tile either
         row = rows.get(definition.code)
         tiles.append(
             {
@@ -95,7 +97,6 @@ def module_tiles(user: Any, events_per_module: int = 3) -> dict[str, Any]:
                 "events": [
                     {**found, "time": found["event"].get("timestamp", "")}
                     for found in recent.get(definition.code, [])
-                    if access.may_view(user, definition.code)
                 ],
             }
         )

@@ -3,22 +3,25 @@
 - A disabled module's app disappears from the index and the sidebar (its URLs are refused by
   `apps.core.middleware.disabled_module_admin_middleware`).
 - `register_page(slug, view, title)` adds a staff-only page at /admin/cos/<slug>/, linked from
-  every admin page: each module's overview, the architecture report.
+  every admin page: each module's overview, the architecture report. A module's page (slug = its
+  code) also needs the module's view permission.
+- `RecordAdmin` / `RecordInline`: read-only admins for records (L1 memory).
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver, path
 
-from apps.core import governance
+from apps.core import access, governance, registry
 
 
 @dataclass(frozen=True)
@@ -42,7 +45,11 @@ class COSAdminSite(admin.AdminSite):
 
     def get_urls(self) -> list[URLResolver | URLPattern]:
         pages = [
-            path(f"cos/{page.slug}/", self.admin_view(page.view), name=f"cos-{page.slug}")
+            path(
+                f"cos/{page.slug}/",
+                self.admin_view(_viewable_by_module_permission(page)),
+                name=f"cos-{page.slug}",
+            )
             for page in self.pages.values()
         ]
         return [*pages, *super().get_urls()]
@@ -58,9 +65,69 @@ class COSAdminSite(admin.AdminSite):
     def each_context(self, request: HttpRequest) -> dict[str, Any]:
         context = super().each_context(request)
         disabled = governance.disabled_modules()
-        # A module's own page has its code as slug; a disabled module's page is left out.
-        context["cos_pages"] = [page for page in self.pages.values() if page.slug not in disabled]
+        # A module's own page has its code as slug; a disabled module's page is left out, and
+        # so is the page of a module the user may not view.
+        context["cos_pages"] = [
+            page
+            for page in self.pages.values()
+            if page.slug not in disabled and _may_see_page(request, page)
+        ]
         return context
+
+
+def _is_module_page(page: AdminPage) -> bool:
+    try:
+        registry.get_module_config(page.slug)
+    except LookupError:
+        return False
+    return True
+
+
+def _may_see_page(request: HttpRequest, page: AdminPage) -> bool:
+    return not _is_module_page(page) or access.may_view(request.user, page.slug)
+
+
+def _viewable_by_module_permission(page: AdminPage) -> Callable[..., HttpResponse]:
+    """A module's page shows its data: it needs the module's view permission, not only staff."""
+
+    @functools.wraps(page.view)
+    def view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not _may_see_page(request, page):
+            raise PermissionDenied
+        return page.view(request, *args, **kwargs)
+
+    return view
+
+
+class RecordAdmin(admin.ModelAdmin):
+    """An admin for records (L1 logs, event logs, prompt traces): they can be read, searched
+    and filtered, never added, changed or deleted here; writes go through the module's
+    services (log_l1), which publish them."""
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class RecordInline(admin.StackedInline):
+    """The same for records shown inside another record's page."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 class COSAdminConfig(AdminConfig):
