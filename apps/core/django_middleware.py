@@ -7,7 +7,8 @@ WhiteNoise's middleware is sync-only, which makes Django wrap everything below i
 (docs/benchmarks.md). The hooks of the classes below only read and write headers, cookies and
 in-memory state, so in async mode they run inline; the two that can touch the database (saving
 a session, storing messages in it) still hand off, and only when they have something to save.
-Sync mode (the test client, WSGI) is Django's own code path, unchanged.
+Sync mode (the test client, WSGI) is Django's own code path, unchanged. CSRF_USE_SESSIONS
+(the CSRF token kept in the session, read from the database) is not supported: leave it off.
 """
 
 from __future__ import annotations
@@ -63,13 +64,24 @@ class XFrameOptionsMiddleware(InlineHooks, clickjacking.XFrameOptionsMiddleware)
 
 
 class CsrfViewMiddleware(InlineHooks, csrf.CsrfViewMiddleware):
-    """`process_view` is called by Django's handler, not by `__acall__`: a coroutine version
-    keeps it on the loop (Django wraps it in async_to_sync in sync mode)."""
+    """`process_view` is called by Django's handler, not by `__acall__`: in async mode the
+    instance carries a coroutine version, so it runs on the loop too. A multipart body (an
+    upload, parsed when the token is read from the form) is still parsed in a thread."""
 
-    async def process_view(  # type: ignore[override]
+    def __init__(self, get_response: Any) -> None:
+        super().__init__(get_response)
+        if self.async_mode:
+            self.process_view = self._process_view_on_loop  # type: ignore[method-assign,assignment]
+
+    async def _process_view_on_loop(
         self, request: HttpRequest, callback: Any, callback_args: Any, callback_kwargs: Any
     ) -> HttpResponseBase | None:
-        return super().process_view(request, callback, callback_args, callback_kwargs)
+        check = csrf.CsrfViewMiddleware.process_view
+        if request.content_type == "multipart/form-data":
+            return await sync_to_async(check)(
+                self, request, callback, callback_args, callback_kwargs
+            )
+        return check(self, request, callback, callback_args, callback_kwargs)
 
 
 class SessionMiddleware(InlineHooks, sessions.SessionMiddleware):

@@ -23,6 +23,9 @@ OVERLOADED = "overloaded"
 DATABASE_UNAVAILABLE = "database_unavailable"
 
 ASGIApp = Any
+# Answered on the event loop, touching nothing: a busy process is alive, and an orchestrator
+# must not restart it for being busy.
+LIVENESS_PROBES = frozenset({"/alive", "/ping"})
 
 
 class InFlightLimit:
@@ -42,7 +45,7 @@ class InFlightLimit:
         self.refused = 0
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope.get("path", "").rstrip("/") in LIVENESS_PROBES:
             await self.app(scope, receive, send)
             return
         if self.in_flight >= self.limit:

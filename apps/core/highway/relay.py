@@ -51,6 +51,7 @@ logger = logging.getLogger(__name__)
 BACKLOG_RECHECK_S = 1.0
 
 Row = tuple[int, str, bytes]
+DRAIN_LOCK_KEY = 0x636F735F72656C61  # "cos_rela": the advisory lock of the one drainer
 
 
 class Relay:
@@ -74,8 +75,11 @@ class Relay:
     ) -> None:
         """Called on commit. Never raises: a failure leaves the row to the relay."""
         breaker = redis_breaker()
-        if self.backlog.is_set() and not self._backlog_gone(entry_id, using):
-            self.wake.set()
+        if self.backlog.is_set():
+            if self.thread_running:
+                self.wake.set()  # this process' relay thread drains, this row included
+            else:
+                self._drain_here()
             return
         if not breaker.allows_calls():
             self._to_backlog()
@@ -92,25 +96,19 @@ class Relay:
         except DatabaseError:
             logger.exception("Event %s reached Redis but its outbox row was not marked", entry_id)
 
-    def _backlog_gone(self, entry_id: int, using: str) -> bool:
-        """In a process without a relay thread (compose's web), backlog mode ends once another
-        process (the worker) has delivered every row older than this one."""
-        if self.thread_running:
-            return False  # this process' relay thread clears the backlog itself
+    def _drain_here(self) -> None:
+        """A process without a relay thread (compose's web, `serve --workers` processes)
+        drains the backlog itself, at most once a BACKLOG_RECHECK_S: its rows go out in order
+        behind the older ones, and backlog mode ends once none is left, however steady the
+        traffic (the worker's sweep would take each row only after its grace)."""
         now = time.monotonic()
         if now - self._backlog_checked_at < BACKLOG_RECHECK_S:
-            return False
+            return
         self._backlog_checked_at = now
         try:
-            older = OutboxEntry.objects.using(using).filter(
-                delivered_at__isnull=True, id__lt=entry_id
-            )
-            if older.exists():
-                return False
-        except DatabaseError:
-            return False
-        self.backlog.clear()
-        return True
+            self.drain()
+        except DatabaseError as exc:
+            logger.warning("Could not drain the outbox: %s", exc)
 
     # --- the backlog and the sweep ------------------------------------------------------------
     def drain(self, min_age: timedelta | None = None) -> int:
@@ -126,6 +124,8 @@ class Relay:
         while True:
             failure: Exception | None = None
             with transaction.atomic():
+                if not self._only_drainer():
+                    return delivered  # another process drains now; two would interleave
                 horizon = self._horizon(min_age)
                 if horizon is None:
                     return delivered
@@ -139,7 +139,12 @@ class Relay:
                     )[:batch]
                 ]
                 if not rows:
-                    if min_age is None:
+                    # Committed rows may still wait above the horizon (behind a transaction
+                    # still open): backlog mode ends only when nothing at all is pending.
+                    if (
+                        min_age is None
+                        and not OutboxEntry.objects.filter(delivered_at__isnull=True).exists()
+                    ):
                         self.backlog.clear()
                     return delivered
                 try:
@@ -167,6 +172,13 @@ class Relay:
             return None
         logger.debug("Redis answers while the breaker is open: the relay sends directly")
         return self._send
+
+    def _only_drainer(self) -> bool:
+        """One drainer at a time across every process (a transaction-scoped advisory lock):
+        SKIP LOCKED alone keeps two from sending a row twice, not from sending out of order."""
+        with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [DRAIN_LOCK_KEY])
+            return bool(cursor.fetchone()[0])
 
     def _horizon(self, min_age: timedelta | None) -> int | None:
         """The transaction id below which rows may be sent now (None: none may yet)."""
@@ -220,20 +232,21 @@ class RelayThread(threading.Thread):
 
     def run(self) -> None:
         interval = settings.COS_EVENTS["RELAY_INTERVAL"]
-        min_age: timedelta | None = None  # the first drain takes everything left from before
+        full = True  # the first drain takes everything left from before
         self.relay.thread_running = True
         try:
             while not self.stopping.is_set():
                 try:
-                    self.relay.drain(min_age=None if self.relay.backlog.is_set() else min_age)
+                    # Woken by a deferred row, or in backlog: everything committed goes now.
+                    full = full or self.relay.backlog.is_set()
+                    self.relay.drain(min_age=None if full else sweep_grace())
                 except DatabaseError as exc:  # PostgreSQL away: the next sweep tries again
                     logger.warning("Relay sweep could not reach the database: %s", exc)
                 except Exception:  # supervised: a failed sweep is logged, the next one runs
                     logger.exception("Relay sweep failed")
                 finally:
                     close_old_connections()
-                min_age = sweep_grace()
-                self.relay.wake.wait(interval)
+                full = self.relay.wake.wait(interval)
                 self.relay.wake.clear()
         finally:
             self.relay.thread_running = False

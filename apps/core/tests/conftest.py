@@ -23,6 +23,7 @@ def own_redis(tmp_path, settings, highway, breaker_recovery):
     reset_redis_breaker()
     reset_clients()
     relay().backlog.clear()
+    relay()._backlog_checked_at = 0.0  # the process-wide relay: no rate limit left from before
     yield server
     server.stop()
     relay().backlog.clear()

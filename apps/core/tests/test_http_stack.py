@@ -136,3 +136,39 @@ async def test_requests_reuse_their_threads_instead_of_starting_one_each():
         request_started.disconnect(record)
     assert len(threads) == 5
     assert all(thread is threads[0] for thread in threads)
+
+
+@pytest.mark.django_db
+def test_in_sync_mode_the_csrf_check_stays_a_plain_call():
+    """The test client and WSGI run the chain in sync mode: no async_to_sync per request."""
+    from django.test import Client
+
+    from apps.core.django_middleware import CsrfViewMiddleware
+
+    sync_instance = CsrfViewMiddleware(lambda request: None)
+    assert not asyncio.iscoroutinefunction(sync_instance.process_view)
+
+    async def app(request):
+        return None
+
+    assert asyncio.iscoroutinefunction(CsrfViewMiddleware(app).process_view)
+    assert Client(enforce_csrf_checks=True).post("/admin/login/").status_code == 403
+
+
+async def test_liveness_probes_answer_even_past_the_limit():
+    release = asyncio.Event()
+
+    async def app(scope, receive, send):
+        if scope["path"] != "/alive":
+            await release.wait()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    limited = InFlightLimit(app, limit=1)
+    held = asyncio.create_task(get(limited, "/slow"))
+    while limited.in_flight < 1:
+        await asyncio.sleep(0.01)
+    assert (await get(limited, "/slow"))["status"] == 503  # positive control: the limit bites
+    assert (await get(limited, "/alive"))["status"] == 200
+    release.set()
+    await held

@@ -4,13 +4,14 @@ import threading
 import time
 from datetime import timedelta
 
+import psycopg
 import pytest
 from django.db import connection, connections, transaction
 
 from apps.core.highway.breaker import redis_breaker
 from apps.core.highway.envelope import Event
 from apps.core.highway.publisher import publish
-from apps.core.highway.relay import Relay, RelayThread, relay, status
+from apps.core.highway.relay import DRAIN_LOCK_KEY, Relay, RelayThread, relay, status
 from apps.core.models import OutboxEntry
 from apps.core.tests.highway_support import publish_n, stream_numbers
 
@@ -79,7 +80,10 @@ def test_a_process_without_a_relay_thread_leaves_backlog_mode_once_another_drain
     assert stream_numbers(own_redis, channel)[-1] == 7  # the fast path is back
 
 
-def test_backlog_mode_stays_while_older_rows_wait(own_redis, channel):
+def test_without_a_relay_thread_a_row_in_backlog_mode_goes_out_behind_the_older_ones(
+    own_redis, channel
+):
+    """However steady the traffic, the process drains the backlog itself, in order."""
     local = Relay()
     local.backlog.set()
     with transaction.atomic():
@@ -88,7 +92,32 @@ def test_backlog_mode_stays_while_older_rows_wait(own_redis, channel):
     OutboxEntry.objects.filter(event_id__in=[older.id, newer.id]).update(delivered_at=None)
     entry = OutboxEntry.objects.get(event_id=newer.id)
     local.deliver_committed(entry.pk, channel, bytes(entry.payload))
-    assert local.backlog.is_set()  # 1 waits: 2 must not overtake it
+    assert stream_numbers(own_redis, channel)[-2:] == [1, 2]  # 2 did not overtake 1
+    assert not local.backlog.is_set()
+
+
+def test_backlog_mode_lasts_while_a_committed_row_waits_behind_an_open_transaction(
+    own_redis, channel
+):
+    local = Relay()
+    local.backlog.set()
+    with OpenTransaction(channel, 1) as long_running:
+        write_committed(channel, 2)
+        assert local.drain() == 0
+        assert local.backlog.is_set()  # 2 waits: new events must queue behind it
+        long_running.commit()
+    assert local.drain() == 2
+    assert not local.backlog.is_set()
+
+
+def test_only_one_process_drains_at_a_time(own_redis, channel):
+    """Two drainers with SKIP LOCKED would send different batches at once, out of order."""
+    write_committed(channel, 1)
+    params = connections["default"].get_connection_params()
+    with psycopg.connect(**params, autocommit=False) as other:
+        other.execute("SELECT pg_advisory_xact_lock(%s)", [DRAIN_LOCK_KEY])
+        assert relay().drain() == 0  # the other process is draining
+    assert relay().drain() == 1
 
 
 def test_status_shows_no_backlog_once_nothing_is_pending(own_redis):
