@@ -223,7 +223,8 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Component names per module and the errors of every operation (apps/core/api/schema.py).
+    "DEFAULT_SCHEMA_CLASS": "apps.core.api.schema.ModuleAutoSchema",
     "EXCEPTION_HANDLER": "apps.core.api.errors.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
@@ -234,6 +235,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The parts' up/down appears in several modules' health answers: one enum for all.
+    "ENUM_NAME_OVERRIDES": {"PartHealthStatusEnum": "apps.core.health.PART_STATUSES"},
 }
 
 # --- Logging ----------------------------------------------------------------------------------

@@ -10,11 +10,13 @@ import redis
 from django.conf import settings
 from django.db import connection
 
+PART_STATUSES = ("up", "down")
+
 
 @dataclass(frozen=True)
 class PartHealth:
     name: str
-    status: str  # "up" | "down"
+    status: str  # one of PART_STATUSES
     latency_ms: float
     required: bool = True
     error: str | None = None

@@ -1,11 +1,13 @@
 from typing import Any
 
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from apps.cc.models import BaseLog, Module, ModuleStateChange, PromptTrace, ScratchNote
 from apps.cc.services import config_problems, installed_definition, name_problem
 from apps.core.api.limits import MAX_INT32, MAX_OFFSET, BoundedJSONField
+from apps.core.api.serializers import PartHealthSerializer
 from apps.core.memory import Level
 
 
@@ -36,10 +38,19 @@ class LogWriteSerializer(LogFieldsSerializer):
     prompt = PromptSerializer(default=None, allow_null=True)
 
 
+class LogPromptSerializer(serializers.ModelSerializer):
+    """A log's prompt, as read back (timing and tokens may be unknown: null)."""
+
+    class Meta:
+        model = PromptTrace
+        fields = ["prompt_text", "response_text", "execution_time_ms", "token_count"]
+
+
 class LogSerializer(serializers.ModelSerializer):
-    event_type = serializers.CharField(source="event.event_type", default=None)
-    request_id = serializers.CharField(source="event.request_id", default=None)
-    trace_id = serializers.CharField(source="event.trace_id", default=None)
+    # null for a log without an event record
+    event_type = serializers.CharField(source="event.event_type", default=None, allow_null=True)
+    request_id = serializers.CharField(source="event.request_id", default=None, allow_null=True)
+    trace_id = serializers.CharField(source="event.trace_id", default=None, allow_null=True)
     prompt = serializers.SerializerMethodField()
 
     class Meta:
@@ -49,9 +60,10 @@ class LogSerializer(serializers.ModelSerializer):
             "event_type", "request_id", "trace_id", "prompt",
         ]  # fmt: skip
 
+    @extend_schema_field(LogPromptSerializer(allow_null=True))
     def get_prompt(self, log: BaseLog) -> dict[str, Any] | None:
         trace = getattr(log, "prompt", None)
-        return PromptSerializer(trace).data if trace is not None else None
+        return LogPromptSerializer(trace).data if trace is not None else None
 
 
 MAX_TTL_SECONDS = 365 * 24 * 3600
@@ -69,8 +81,21 @@ class NoteSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at", "expires_at"]
 
 
+@extend_schema_serializer(many=False)  # the list action answers one page object, not a list
+class NotePageSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="Notes found, on every page.")
+    results = NoteSerializer(many=True)
+
+
+class NoteCleanupSerializer(serializers.Serializer):
+    deleted = serializers.IntegerField(help_text="Expired notes deleted.")
+
+
 class NoteQuerySerializer(serializers.Serializer):
-    key_prefix = serializers.CharField(required=False, default="", max_length=255)
+    key_prefix = serializers.CharField(
+        required=False, default="", allow_blank=True, max_length=255,
+        help_text="Only notes whose key starts with this; empty: all.",
+    )  # fmt: skip
     include_expired = serializers.BooleanField(required=False, default=False)
     limit = serializers.IntegerField(required=False, default=100, min_value=1, max_value=1000)
     offset = serializers.IntegerField(required=False, default=0, min_value=0, max_value=MAX_OFFSET)
@@ -105,8 +130,12 @@ class PromptTraceSerializer(serializers.ModelSerializer):
     timestamp = serializers.DateTimeField(source="base_log.timestamp", read_only=True)
     level = serializers.CharField(source="base_log.level", read_only=True)
     message = serializers.CharField(source="base_log.message", read_only=True)
-    event_type = serializers.CharField(source="base_log.event.event_type", default=None)
-    request_id = serializers.CharField(source="base_log.event.request_id", default=None)
+    event_type = serializers.CharField(
+        source="base_log.event.event_type", default=None, allow_null=True
+    )
+    request_id = serializers.CharField(
+        source="base_log.event.request_id", default=None, allow_null=True
+    )
 
     class Meta:
         model = PromptTrace
@@ -168,6 +197,36 @@ class ModuleSerializer(serializers.ModelSerializer):
         if problems:
             raise serializers.ValidationError(problems)
         return value
+
+
+class ModuleHealthSerializer(PartHealthSerializer):
+    module = serializers.CharField()
+
+
+class RedisPoolSerializer(serializers.Serializer):
+    max = serializers.IntegerField()
+    active = serializers.IntegerField()
+    idle = serializers.IntegerField()
+
+
+class RedisHealthSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["healthy", "degraded", "offline"])
+    ping_ms = serializers.FloatField(allow_null=True)
+    error = serializers.CharField(allow_null=True)
+    pool = RedisPoolSerializer()
+    info = serializers.DictField(help_text="Figures from Redis INFO (none when offline).")
+    breaker = serializers.DictField(help_text="The Redis circuit breaker: state, counters.")
+
+
+class SystemHealthSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["ok", "unavailable"])
+    engines = serializers.DictField(child=PartHealthSerializer())
+    modules = serializers.DictField(child=PartHealthSerializer())
+
+
+class ConfigSerializer(serializers.Serializer):
+    version = serializers.CharField()
+    modules_loaded = serializers.ListField(child=serializers.CharField())
 
 
 class StateChangeRequestSerializer(serializers.Serializer):

@@ -5,7 +5,7 @@ from typing import Any
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.pagination import LimitOffsetPagination
@@ -18,24 +18,31 @@ from apps.cc import health as cc_health
 from apps.cc import selectors, services
 from apps.cc.api.filters import LogFilter, ModuleFilter, PromptTraceFilter
 from apps.cc.api.serializers import (
+    ConfigSerializer,
     LogFieldsSerializer,
     LogSerializer,
     LogWriteSerializer,
+    ModuleHealthSerializer,
     ModuleSerializer,
     ModuleStateChangeSerializer,
+    NoteCleanupSerializer,
+    NotePageSerializer,
     NoteQuerySerializer,
     NoteSerializer,
     NoteStatsSerializer,
     PingSerializer,
     PromptTraceSerializer,
     PromptTraceWriteSerializer,
+    RedisHealthSerializer,
     StateChangeRequestSerializer,
     StateChangeResultSerializer,
+    SystemHealthSerializer,
 )
 from apps.cc.models import Module, ScratchNote, StateChangeVia
 from apps.core import health, registry
 from apps.core.api.errors import Conflict
 from apps.core.api.pagination import NewestFirst
+from apps.core.api.serializers import HealthStatusSerializer, PartHealthSerializer
 from apps.core.services import log_l1
 
 
@@ -98,6 +105,8 @@ class ModuleViewSet(viewsets.ModelViewSet):
     filter_backends = [DjangoFilterBackend]
     filterset_class = ModuleFilter
     pagination_class = RegistryPage
+    # Answer 409 when refused (a duplicate name, a rule of governance): apps.core.api.schema
+    conflict_actions = ("create", "update", "partial_update", "destroy", "enable", "disable")
 
     def perform_create(self, serializer: BaseSerializer[Module]) -> None:
         with _conflicts_as_409():
@@ -124,8 +133,9 @@ class ModuleViewSet(viewsets.ModelViewSet):
     def disable(self, request: Request, pk: str) -> Response:
         return self._change_state(request, services.disable_module)
 
+    # All of a module's changes, newest first: one list, neither paged nor filtered.
     @extend_schema(responses=ModuleStateChangeSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def history(self, request: Request, pk: str) -> Response:
         changes = selectors.state_changes(self.get_object())
         return Response(ModuleStateChangeSerializer(changes, many=True).data)
@@ -158,7 +168,7 @@ class NoteViewSet(viewsets.ModelViewSet):
     serializer_class = NoteSerializer
     queryset = selectors.notes(include_expired=True)
 
-    @extend_schema(parameters=[NoteQuerySerializer])
+    @extend_schema(parameters=[NoteQuerySerializer], responses=NotePageSerializer)
     def list(self, request: Request) -> Response:
         query = NoteQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -191,7 +201,7 @@ class NoteViewSet(viewsets.ModelViewSet):
     def stats(self, request: Request) -> Response:
         return Response(NoteStatsSerializer(selectors.note_stats()).data)
 
-    @extend_schema(request=None, responses={200: dict})
+    @extend_schema(request=None, responses=NoteCleanupSerializer)
     @action(detail=False, methods=["post"])
     def cleanup(self, request: Request) -> Response:
         return Response({"deleted": services.clean_expired_notes()})
@@ -203,17 +213,24 @@ class HealthViewSet(viewsets.ViewSet):
 
     permission_classes = [AllowAny]
 
+    @extend_schema(
+        responses={
+            200: PartHealthSerializer,
+            503: OpenApiResponse(PartHealthSerializer, description="The module is down."),
+        }
+    )
     @action(detail=False, methods=["get"])
     def health(self, request: Request) -> Response:
         part = health.check_module("cc")
         return Response(part.as_dict(), status=200 if part.up else 503)
 
+    @extend_schema(responses=HealthStatusSerializer)
     @action(detail=False, methods=["get"])
     def status(self, request: Request) -> Response:
         return Response({"status": "ok"})
 
     # >>> cc only
-    @extend_schema(request=PingSerializer)
+    @extend_schema(request=PingSerializer, responses=ModuleHealthSerializer)
     @action(detail=False, methods=["post"])
     def ping(self, request: Request) -> Response:
         incoming = PingSerializer(data=request.data)
@@ -221,10 +238,17 @@ class HealthViewSet(viewsets.ViewSet):
         part = health.check_module(incoming.validated_data["module"])
         return Response({"module": part.name, **part.as_dict()})
 
+    @extend_schema(responses=RedisHealthSerializer)
     @action(detail=False, methods=["get"], url_path="redis-health")
     def redis_health(self, request: Request) -> Response:
         return Response(cc_health.redis_health())
 
+    @extend_schema(
+        responses={
+            200: SystemHealthSerializer,
+            503: OpenApiResponse(SystemHealthSerializer, description="A part is down."),
+        }
+    )
     @action(detail=False, methods=["get"], url_path="system-health")
     def system_health(self, request: Request) -> Response:
         engines = health.check_parts()
@@ -245,6 +269,7 @@ class HealthViewSet(viewsets.ViewSet):
 # >>> cc only
 @extend_schema(tags=["cc"])
 class ConfigView(viewsets.ViewSet):
+    @extend_schema(responses=ConfigSerializer)
     @action(detail=False, methods=["get"])
     def config(self, request: Request) -> Response:
         return Response(

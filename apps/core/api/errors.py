@@ -13,7 +13,8 @@ from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, JsonResponse
-from rest_framework import exceptions
+from drf_spectacular.utils import extend_schema_serializer
+from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -28,6 +29,25 @@ def error_body(
         body["errors"] = errors
     body["request_id"] = current_request_id()
     return body
+
+
+@extend_schema_serializer(component_name="Error")  # one shape for all modules: no module prefix
+class ErrorSerializer(serializers.Serializer):
+    """The error shape, as the OpenAPI document describes it (apps.core.api.schema)."""
+
+    status = serializers.IntegerField(help_text="The HTTP status code.")
+    code = serializers.CharField(
+        help_text="What went wrong, for programs: e.g. invalid, not_authenticated, "
+        "permission_denied, module_disabled, not_found, conflict, too_large, overloaded, "
+        "database_unavailable."
+    )
+    detail = serializers.CharField(help_text="What went wrong, for people.")
+    # DRF's metaclass moves declared fields off the class: no clash with Serializer.errors.
+    errors = serializers.DictField(  # type: ignore[assignment]
+        required=False,
+        help_text="Validation errors only: each field (or non_field_errors) and its messages.",
+    )
+    request_id = serializers.CharField(help_text="The request's X-Request-ID.")
 
 
 def default_code(status: int) -> str:

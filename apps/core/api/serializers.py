@@ -1,5 +1,7 @@
 from rest_framework import serializers
 
+from apps.core.health import PART_STATUSES
+
 
 class ModuleDefinitionSerializer(serializers.Serializer):
     code = serializers.CharField()
@@ -11,3 +13,18 @@ class ModuleDefinitionSerializer(serializers.Serializer):
     schemas = serializers.ListField(child=serializers.CharField())
     emits = serializers.ListField(child=serializers.CharField())
     consumes = serializers.ListField(child=serializers.CharField())
+
+
+class PartHealthSerializer(serializers.Serializer):
+    """One part's health check (apps.core.health.PartHealth): an engine or a module."""
+
+    name = serializers.CharField()
+    status = serializers.ChoiceField(choices=PART_STATUSES)
+    latency_ms = serializers.FloatField()
+    # DRF's metaclass moves declared fields off the class: no clash with Field.required.
+    required = serializers.BooleanField()  # type: ignore[assignment]
+    error = serializers.CharField(required=False, help_text="Why the part is down.")
+
+
+class HealthStatusSerializer(serializers.Serializer):
+    status = serializers.CharField(help_text='"ok": the module answers.')

@@ -1,5 +1,5 @@
 from django.http import Http404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -18,6 +18,7 @@ class ModuleDefinitionViewSet(viewsets.ViewSet):
     def list(self, request: Request) -> Response:
         return Response(self.serializer_class(registry.modules(), many=True).data)
 
+    @extend_schema(parameters=[OpenApiParameter("code", str, OpenApiParameter.PATH)])
     def retrieve(self, request: Request, code: str) -> Response:
         try:
             config = registry.get_module_config(code)
