@@ -25,18 +25,13 @@ from django.db import models
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.architecture.imports import FRAMEWORK, MODULE_PACKAGES, forbidden_imports
 from apps.core.architecture.modulemap import render
 from apps.core.architecture.sources import MAP_FILE, ModuleSource
 from apps.core.modules import ModuleDefinition
-from apps.core.registry import ModuleRegistryError, dependency_order
+from apps.core.registry import ModuleRegistryError, dependency_order, module_configs
 from apps.core.schemas import split_table
 from apps.core.services import MEMORY_EVENT
-
-FRAMEWORK = "apps.core"
-# Packages whose children are COS modules: the product's, and the test-only probes.
-MODULE_PACKAGES = ("apps", "tests.modules")
-# The probes exist to exercise the framework: any module's tests may use them.
-TEST_MODULES = "tests.modules"
 
 PUBLISH = "apps.core.highway.publisher.publish"
 # L1 memory writers publish MEMORY_EVENT as the module named by this argument (position, name).
@@ -93,33 +88,21 @@ class Rule:
 
 
 def cross_module_imports(source: ModuleSource, modules: Definitions) -> list[Violation]:
-    """cos.E001: every import in every .py file (tests and migrations too) stays inside the
-    module or reaches apps.core. Sees import statements at any depth and string-named
-    `import_module` / `import_string` calls; can't see names built at run time."""
-    found = []
-    for file in source.python_files:
-        in_tests = file.relative_path.startswith("tests/")
-        for imported in file.imports:
-            if imported.relative and not _within(imported.target, source.package):
-                problem = f"a relative import that leaves the module ({imported.target})"
-            elif (other := _other_module(imported.target, source)) is None or (
-                in_tests and _within(other, TEST_MODULES)
-            ):
-                continue
-            else:
-                problem = f"module {other}"
-            found.append(
-                Violation(
-                    "cos.E001",
-                    source.code,
-                    f"Module '{source.code}' imports {problem}.",
-                    "Modules talk through events (apps.core.highway) and contracts "
-                    "(apps.core.registry.contract); only apps.core may be imported.",
-                    source.shown(file.relative_path),
-                    imported.line,
-                )
-            )
-    return found
+    """cos.E001: the module imports no other module (import-linter's `forbidden` contract, see
+    apps.core.architecture.imports); every .py file counts, tests and migrations too."""
+    known = [config.name for config in module_configs()]
+    return [
+        Violation(
+            "cos.E001",
+            source.code,
+            f"Module '{source.code}' imports module {_module_of(found.imported)}.",
+            "Modules talk through events (apps.core.highway) and contracts "
+            "(apps.core.registry.contract); only apps.core may be imported.",
+            source.shown(_relative_file(source, found.importer)),
+            found.line,
+        )
+        for found in forbidden_imports(source.package, known)
+    ]
 
 
 def table_schemas(source: ModuleSource, modules: Definitions) -> list[Violation]:
@@ -291,15 +274,19 @@ def _within(dotted: str, package: str) -> bool:
     return dotted == package or dotted.startswith(f"{package}.")
 
 
-def _other_module(target: str, source: ModuleSource) -> str | None:
-    """The package of the other COS module `target` lies in, e.g. "apps.cc"; None for the
-    module itself, apps.core and anything that isn't a module."""
-    if _within(target, source.package) or _within(target, FRAMEWORK):
-        return None
+def _module_of(dotted: str) -> str:
+    """The module package `dotted` lies in, e.g. "apps.cc" for "apps.cc.models"."""
     for parent in MODULE_PACKAGES:
-        if target.startswith(f"{parent}."):
-            return f"{parent}.{target.removeprefix(f'{parent}.').split('.', 1)[0]}"
-    return None
+        if _within(dotted, parent) and dotted != parent:
+            return f"{parent}.{dotted.removeprefix(f'{parent}.').split('.', 1)[0]}"
+    return dotted
+
+
+def _relative_file(source: ModuleSource, dotted: str) -> str:
+    """The file of the module's `dotted` submodule, relative to the module's folder."""
+    parts = dotted.removeprefix(source.package).lstrip(".").split(".")
+    package = "/".join([*filter(None, parts), "__init__.py"])
+    return package if (source.path / package).is_file() else "/".join(parts) + ".py"
 
 
 def _model_location(
