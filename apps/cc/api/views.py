@@ -9,7 +9,6 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.pagination import LimitOffsetPagination
-from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
@@ -42,6 +41,7 @@ from apps.cc.models import Module, ScratchNote, StateChangeVia
 from apps.core import health, registry
 from apps.core.api.errors import Conflict
 from apps.core.api.pagination import NewestFirst
+from apps.core.api.permissions import OperationsAccess
 from apps.core.api.serializers import HealthStatusSerializer, PartHealthSerializer
 from apps.core.services import log_l1
 
@@ -209,9 +209,7 @@ class NoteViewSet(viewsets.ModelViewSet):
 
 @extend_schema(tags=["cc"])
 class HealthViewSet(viewsets.ViewSet):
-    """The module's health, public: monitors call these without a login."""
-
-    permission_classes = [AllowAny]
+    """The module's health, for those who may view the module (a token for monitors)."""
 
     @extend_schema(
         responses={
@@ -231,7 +229,7 @@ class HealthViewSet(viewsets.ViewSet):
 
     # >>> cc only
     @extend_schema(request=PingSerializer, responses=ModuleHealthSerializer)
-    @action(detail=False, methods=["post"])
+    @action(detail=False, methods=["post"], permission_classes=[OperationsAccess])
     def ping(self, request: Request) -> Response:
         incoming = PingSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
@@ -239,7 +237,12 @@ class HealthViewSet(viewsets.ViewSet):
         return Response({"module": part.name, **part.as_dict()})
 
     @extend_schema(responses=RedisHealthSerializer)
-    @action(detail=False, methods=["get"], url_path="redis-health")
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path="redis-health",
+        permission_classes=[OperationsAccess],
+    )
     def redis_health(self, request: Request) -> Response:
         return Response(cc_health.redis_health())
 
@@ -249,7 +252,12 @@ class HealthViewSet(viewsets.ViewSet):
             503: OpenApiResponse(SystemHealthSerializer, description="A part is down."),
         }
     )
-    @action(detail=False, methods=["get"], url_path="system-health")
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path="system-health",
+        permission_classes=[OperationsAccess],
+    )
     def system_health(self, request: Request) -> Response:
         engines = health.check_parts()
         modules = health.check_modules()
