@@ -41,6 +41,40 @@ DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
+# --- HTTPS, HSTS, cookies (`check --deploy` passes with the defaults) ---------------------------
+# COS_HTTPS: the site is reached over HTTPS (directly or behind a TLS proxy). By default it is
+# when DEBUG is off and ALLOWED_HOSTS names a host beyond this machine: then every setting below
+# defaults to its production value. Plain HTTP on localhost (the quick start, the tests,
+# docker compose) keeps working. Each setting can be set on its own.
+_LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "testserver"}
+COS_HTTPS = env.bool("COS_HTTPS", default=not DEBUG and not set(ALLOWED_HOSTS) <= _LOCAL_HOSTS)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=COS_HTTPS)
+# Probes stay reachable on plain HTTP: load balancers and container health checks call them.
+SECURE_REDIRECT_EXEMPT = env.list(
+    "SECURE_REDIRECT_EXEMPT", default=[r"^alive/?$", r"^ping/?$", r"^health/?$"]
+)
+# Behind a TLS proxy: the header that says the request came over HTTPS, e.g.
+# `HTTP_X_FORWARDED_PROTO,https` (without it, SECURE_SSL_REDIRECT redirects forever).
+_proxy_ssl_header = env.list("SECURE_PROXY_SSL_HEADER", default=[])
+SECURE_PROXY_SSL_HEADER = tuple(_proxy_ssl_header) if _proxy_ssl_header else None
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000 if COS_HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=COS_HTTPS)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=COS_HTTPS)
+SECURE_CONTENT_TYPE_NOSNIFF = env.bool("SECURE_CONTENT_TYPE_NOSNIFF", default=True)
+SECURE_REFERRER_POLICY = env.str("SECURE_REFERRER_POLICY", default="same-origin")
+SECURE_CROSS_ORIGIN_OPENER_POLICY = env.str(
+    "SECURE_CROSS_ORIGIN_OPENER_POLICY", default="same-origin"
+)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=COS_HTTPS)
+SESSION_COOKIE_HTTPONLY = env.bool("SESSION_COOKIE_HTTPONLY", default=True)
+SESSION_COOKIE_SAMESITE = env.str("SESSION_COOKIE_SAMESITE", default="Lax")
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=COS_HTTPS)
+CSRF_COOKIE_SAMESITE = env.str("CSRF_COOKIE_SAMESITE", default="Lax")
+X_FRAME_OPTIONS = env.str("X_FRAME_OPTIONS", default="DENY")
+# COS runs subclasses of these three (apps/core/django_middleware.py), which Django's checks
+# do not recognise by name: apps.core.deploy_checks runs those checks on COS's classes instead.
+SILENCED_SYSTEM_CHECKS = ["security.W001", "security.W002", "security.W003"]
+
 # --- Modules -----------------------------------------------------------------------------------
 # Every package under apps/ with a module definition is installed, in dependency order.
 # COS_TEST_MODULES=1 (set by the test suite) also installs the probe modules under tests/modules/.

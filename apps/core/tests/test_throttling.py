@@ -100,6 +100,7 @@ def test_failures_past_the_cool_off_start_a_new_count(limits):
     poll(expired, 5, "the count to expire")
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 def test_counts_are_shared_between_processes(limits):
     """Another process (another worker) sees this one's count: it lives in Redis."""
@@ -122,6 +123,7 @@ def test_counts_are_shared_between_processes(limits):
     assert done.stdout.strip().splitlines()[-1] == "60"  # past the limit over there too
 
 
+@pytest.mark.slow
 def test_the_limits_come_from_the_environment():
     script = (
         "import json, django; django.setup(); from django.conf import settings as s; "
