@@ -9,6 +9,7 @@ from django.db.backends.postgresql.introspection import (
     DatabaseIntrospection as StockIntrospection,
 )
 from django.test import TransactionTestCase
+from psycopg import sql
 
 from apps.core.schemas import schema_table, split_table
 from tests.modules.probe.models import Item, ItemNote, Tag
@@ -115,3 +116,41 @@ class TransactionTestCasesDoNotLeakRows(TransactionTestCase):
     def test_second(self):
         Tag.objects.create(label="unique")
         assert Tag.objects.count() == 1
+
+
+# Tables another application keeps in the same database, under names no module would use.
+FOREIGN_TABLES = [
+    ("Shared App", "Orders"),
+    ("shared_app", "order.lines"),
+    ("shared_app", "with space"),
+    ("shared_app", 'say "hi"'),
+    ('odd"schema', "plain"),
+]
+
+
+@pytest.fixture
+def foreign_tables(db):
+    def statement(template, *names):
+        return sql.SQL(template).format(*names).as_string(connection.connection)
+
+    with connection.cursor() as cursor:
+        for schema, table in FOREIGN_TABLES:
+            cursor.execute(statement("CREATE SCHEMA IF NOT EXISTS {}", sql.Identifier(schema)))
+            cursor.execute(
+                statement("CREATE TABLE {} (id int PRIMARY KEY)", sql.Identifier(schema, table))
+            )
+
+
+@pytest.mark.usefixtures("foreign_tables")
+def test_tables_with_odd_names_in_other_schemas_do_not_break_introspection():
+    names = set(connection.introspection.table_names())
+    assert {'Shared App"."Orders', 'shared_app"."order.lines', 'shared_app"."with space'} <= names
+    assert not any("hi" in name or "odd" in name for name in names)  # unnameable: left out
+    with connection.cursor() as cursor:
+        columns = connection.introspection.get_table_description(cursor, 'Shared App"."Orders')
+    assert [c.name for c in columns] == ["id"]
+    out = io.StringIO()
+    call_command("migrate", verbosity=1, stdout=out)  # reads the table list first
+    assert "No migrations to apply" in out.getvalue()
+    call_command("check", databases=["default"], stdout=io.StringIO())
+    call_command("inspectdb", stdout=io.StringIO())
