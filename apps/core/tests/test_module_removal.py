@@ -3,6 +3,7 @@ tests/test_startmodule.py): what in other schemas depends on a module's schemas,
 and what Redis holds for a module."""
 
 import threading
+import uuid
 from typing import Any
 
 import psycopg
@@ -92,9 +93,30 @@ def test_removal_refuses_when_something_outside_depends_on_the_module(highway, t
 def ghost_module(tmp_path):
     """A module's schemas with a table, committed, and nothing else of a module: what a removal
     that should have been refused drops is only this."""
-    execute("CREATE SCHEMA ghost", "CREATE TABLE ghost.page (id int)", "CREATE SCHEMA mem0_ghost")
+    execute(
+        "CREATE SCHEMA ghost",
+        "CREATE TABLE ghost.page (id int)",
+        'CREATE TABLE ghost."Odd ""Name"".v2" (id int)',  # locked by its quoted name too
+        "CREATE SCHEMA mem0_ghost",
+    )
     yield Removal("ghost", tmp_path, ("ghost", "mem0_ghost"), ModuleTraces("ghost"))
     execute("DROP SCHEMA IF EXISTS ghost, mem0_ghost CASCADE")
+
+
+@pytest.mark.django_db
+def test_a_removal_takes_the_schemas_the_outbox_rows_and_the_folder(highway, ghost_module):
+    from apps.core.models import OutboxEntry
+
+    channels = ["ghost.page.added", "mem0.recorded.cc"]
+    for channel in channels:
+        OutboxEntry.objects.create(event_id=uuid.uuid4(), channel=channel, payload=b"{}")
+    remove_module(ghost_module)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nspname FROM pg_namespace WHERE nspname LIKE '%%ghost'")
+        assert cursor.fetchall() == []
+    left = OutboxEntry.objects.filter(channel__in=channels).values_list("channel", flat=True)
+    assert list(left) == ["mem0.recorded.cc"]
+    assert not ghost_module.folder.exists()
 
 
 @pytest.mark.django_db(transaction=True)
