@@ -7,6 +7,7 @@ removal touch nothing of this test session.
 import shutil
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import psycopg
@@ -121,14 +122,15 @@ def test_a_new_module_works_at_once_and_can_be_removed_cleanly(project, env, scr
         connection.execute("DROP VIEW note_keys")
         connection.execute("DROP SCHEMA shop CASCADE")
 
-    # What the highway holds for books goes with it; cc's stays.
+    # What the highway holds for books goes with it; another module's stays.
     client = redis_lib.Redis.from_url(settings.REDIS_URL)
-    for channel in ("mem0.recorded.books", "mem0.recorded.cc"):
+    other = f"other{uuid.uuid4().hex[:8]}.thing"  # a channel no other test reads
+    for channel in ("mem0.recorded.books", other):
         client.xadd(channel, {"event": b"{}"})
         client.xadd(f"dlq:{channel}", {"event": b"{}", "group": b"someone"})
         client.sadd(CHANNELS_KEY, channel)
     with psycopg.connect(scratch_database, autocommit=True) as connection:
-        for channel in ("mem0.recorded.books", "mem0.recorded.cc"):
+        for channel in ("mem0.recorded.books", other):
             connection.execute(
                 "INSERT INTO core.outbox (event_id, channel, payload, created_at, stream_id, "
                 "attempts, last_error) VALUES (gen_random_uuid(), %s, '{}', now(), '', 0, '')",
@@ -142,11 +144,13 @@ def test_a_new_module_works_at_once_and_can_be_removed_cleanly(project, env, scr
         left = connection.execute("SELECT count(*) FROM django_migrations WHERE app = 'books'")
         assert left.fetchone() == (0,)
         outbox = connection.execute("SELECT channel FROM core.outbox WHERE delivered_at IS NULL")
-        assert outbox.fetchall() == [("mem0.recorded.cc",)]
+        assert outbox.fetchall() == [(other,)]
         assert registry_rows(connection, "books") == 0
     assert client.exists("mem0.recorded.books", "dlq:mem0.recorded.books") == 0
-    assert client.exists("mem0.recorded.cc", "dlq:mem0.recorded.cc") == 2
+    assert client.exists(other, f"dlq:{other}") == 2
     assert not client.sismember(CHANNELS_KEY, "mem0.recorded.books")
+    client.delete(other, f"dlq:{other}")
+    client.srem(CHANNELS_KEY, other)
     manage(project, env, "check")  # the project runs on without it
     # ... and the name is free again.
     manage(project, env, "startmodule", "books")

@@ -15,11 +15,11 @@ from django.db import connection
 from apps.core import removemodule
 from apps.core.highway.removal import ModuleTraces, remove_module_traces
 from apps.core.highway.streams import CHANNELS_KEY
+from apps.core.postgres.dependents import outside_dependents
 from apps.core.removemodule import (
     Removal,
     RemoveModuleError,
     module_traces,
-    outside_dependents,
     remove_module,
 )
 
