@@ -7,13 +7,16 @@ removal touch nothing of this test session.
 import shutil
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import psycopg
 import pytest
+import redis as redis_lib
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
+from apps.core.highway.streams import CHANNELS_KEY
 from tests.serving import BASE_DIR, serve_env
 
 pytestmark = pytest.mark.slow
@@ -59,6 +62,12 @@ def tables(database_url, schema):
         return sorted(name for (name,) in rows)
 
 
+def registry_rows(connection, name):
+    return connection.execute("SELECT count(*) FROM cc.modules WHERE name = %s", [name]).fetchone()[
+        0
+    ]
+
+
 def test_a_new_module_works_at_once_and_can_be_removed_cleanly(project, env, scratch_database):
     done = run(project, env, "manage.py", "startmodule", "books", "--name", "Books")
     assert done.returncode == 0, done.stdout + done.stderr
@@ -93,6 +102,40 @@ def test_a_new_module_works_at_once_and_can_be_removed_cleanly(project, env, scr
     refused = run(project, env, "manage.py", "removemodule", "books")  # no --yes, no terminal
     assert refused.returncode == 1 and "pass --yes" in refused.stderr
     assert books.is_dir()
+
+    # Another application's view and foreign key point into the module: no silent CASCADE.
+    with psycopg.connect(scratch_database, autocommit=True) as connection:
+        connection.execute("CREATE VIEW note_keys AS SELECT key FROM mem0_books.scratch_note")
+        connection.execute("CREATE SCHEMA shop")
+        connection.execute(
+            "CREATE TABLE shop.orders (note uuid REFERENCES mem0_books.scratch_note (id))"
+        )
+    refused = run(project, env, "manage.py", "removemodule", "books", "--yes")
+    assert refused.returncode == 1, refused.stdout
+    assert "CommandError: Objects outside the schemas of 'books'" in refused.stderr
+    assert "view note_keys" in refused.stderr
+    assert "constraint orders_note_fkey on table shop.orders" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert books.is_dir() and len(tables(scratch_database, "mem0_books")) == 4
+    with psycopg.connect(scratch_database, autocommit=True) as connection:
+        assert registry_rows(connection, "books") == 1
+        connection.execute("DROP VIEW note_keys")
+        connection.execute("DROP SCHEMA shop CASCADE")
+
+    # What the highway holds for books goes with it; another module's stays.
+    client = redis_lib.Redis.from_url(settings.REDIS_URL)
+    other = f"other{uuid.uuid4().hex[:8]}.thing"  # a channel no other test reads
+    for channel in ("mem0.recorded.books", other):
+        client.xadd(channel, {"event": b"{}"})
+        client.xadd(f"dlq:{channel}", {"event": b"{}", "group": b"someone"})
+        client.sadd(CHANNELS_KEY, channel)
+    with psycopg.connect(scratch_database, autocommit=True) as connection:
+        for channel in ("mem0.recorded.books", other):
+            connection.execute(
+                "INSERT INTO core.outbox (event_id, channel, payload, created_at, stream_id, "
+                "attempts, last_error) VALUES (gen_random_uuid(), %s, '{}', now(), '', 0, '')",
+                [channel],
+            )  # not delivered yet
     output = manage(project, env, "removemodule", "books", "--yes")
     assert "Module 'books' removed." in output
     assert not books.exists()
@@ -100,7 +143,19 @@ def test_a_new_module_works_at_once_and_can_be_removed_cleanly(project, env, scr
     with psycopg.connect(scratch_database) as connection:
         left = connection.execute("SELECT count(*) FROM django_migrations WHERE app = 'books'")
         assert left.fetchone() == (0,)
+        outbox = connection.execute("SELECT channel FROM core.outbox WHERE delivered_at IS NULL")
+        assert outbox.fetchall() == [(other,)]
+        assert registry_rows(connection, "books") == 0
+    assert client.exists("mem0.recorded.books", "dlq:mem0.recorded.books") == 0
+    assert client.exists(other, f"dlq:{other}") == 2
+    assert not client.sismember(CHANNELS_KEY, "mem0.recorded.books")
+    client.delete(other, f"dlq:{other}")
+    client.srem(CHANNELS_KEY, other)
     manage(project, env, "check")  # the project runs on without it
+    # ... and the name is free again.
+    manage(project, env, "startmodule", "books")
+    manage(project, env, "migrate", "--noinput")
+    assert len(tables(scratch_database, "mem0_books")) == 4
 
 
 @pytest.mark.parametrize(

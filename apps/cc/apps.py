@@ -25,8 +25,12 @@ class CcConfig(ModuleConfig):
         ),
     )
     # >>> cc only
-    # cc keeps the module states; core reads them through this contract.
-    contracts = {"module_states": "apps.cc.selectors.module_states"}
+    # cc keeps the module registry; core reads the states and removemodule forgets a removed
+    # module's row through these contracts.
+    contracts = {
+        "module_states": "apps.cc.selectors.module_states",
+        "forget_module": "apps.cc.services.forget_module",
+    }
 
     def ready(self) -> None:
         super().ready()

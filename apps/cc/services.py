@@ -187,6 +187,13 @@ def delete_module(module: Module) -> None:
     module.delete()
 
 
+def forget_module(name: str) -> None:
+    """`removemodule`: the removed module's row goes with it, so its name is free again. Its
+    state changes stay, naming it (their link is set to null)."""
+    Module.objects.filter(name=name).delete()
+    transaction.on_commit(governance.invalidate)
+
+
 # --- governance ----------------------------------------------------------------------------
 def enable_module(
     name: str, *, actor: Any = None, reason: str = "", via: str = StateChangeVia.SYSTEM
