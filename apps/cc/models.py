@@ -41,7 +41,6 @@ class ScratchNote(AbstractScratchNote):
         db_table = schema_table("mem0_cc", "scratch_note")
 
 
-# >>> cc only
 class Module(models.Model):
     """The module registry: a row per installed module (kept in step after each migrate) and
     per module registered through the API (an agent's service, a planned module).
@@ -103,6 +102,3 @@ class ModuleStateChange(models.Model):
     def __str__(self) -> str:
         change = _("enabled") if self.to_active else _("disabled")
         return f"{self.module_name} {change} {self.at:%Y-%m-%d %H:%M}"
-
-
-# <<< cc only

@@ -1,0 +1,15 @@
+"""The module's health endpoints: real checks, public."""
+
+import pytest
+from rest_framework.test import APIClient
+
+pytestmark = pytest.mark.django_db
+
+
+def test_health_runs_the_modules_own_check(highway, api_root, memory_module):
+    body = APIClient().get(f"{api_root}/health/").json()
+    assert body["name"] == memory_module and body["status"] == "up" and body["latency_ms"] >= 0
+
+
+def test_status_is_ok(highway, api_root):
+    assert APIClient().get(f"{api_root}/status/").json() == {"status": "ok"}
