@@ -171,7 +171,7 @@ def small_project(tmp_path):
     return tmp_path
 
 
-@pytest.mark.parametrize("failing", ["finish", "formatting after finish"])
+@pytest.mark.parametrize("failing", ["finish", "ruff after finish"])
 def test_a_failure_half_way_leaves_nothing_behind(small_project, monkeypatch, failing):
     from apps.core import startmodule
 
@@ -182,7 +182,7 @@ def test_a_failure_half_way_leaves_nothing_behind(small_project, monkeypatch, fa
         monkeypatch.setattr(startmodule, "finish", fail)
     else:
         monkeypatch.setattr(startmodule, "finish", lambda code, apps_dir: None)
-        monkeypatch.setattr(startmodule, "_format_migrations", fail)
+        monkeypatch.setattr(startmodule, "_ruff", fail)
     with pytest.raises(startmodule.StartModuleError, match="makemigrations failed"):
         startmodule.start_module("atlas", "Atlas", project=small_project, taken=["cc"])
     assert sorted(p.name for p in small_project.iterdir()) == ["apps"]

@@ -118,7 +118,6 @@ def build(code: str, name: str, target: Path) -> list[Path]:
     for catalog in target.glob("locale/*/LC_MESSAGES/django.po"):
         polib.pofile(str(catalog)).save_as_mofile(str(catalog.with_suffix(".mo")))
     _check_python(target)
-    _ruff(target)  # a long code or name may need its lines wrapped
     return sorted(path.relative_to(target) for path in target.rglob("*") if path.is_file())
 
 
@@ -131,17 +130,11 @@ def _check_python(folder: Path) -> None:
             raise StartModuleError(f"The new module does not compile: {exc}") from exc
 
 
-def _format_migrations(folder: Path) -> None:
-    """Django writes migrations in its own style; the project's is ruff's."""
-    _ruff(folder / "migrations")
-
-
 def _ruff(folder: Path) -> None:
-    """Sort imports and format, as the project does."""
+    """Sort imports and format, as the project does: Django writes migrations in its own
+    style, and a long code or name may need its lines wrapped."""
     ruff = [sys.executable, "-m", "ruff"]
-    # Outside apps/ (while staged), ruff can't tell the new package is first-party.
-    first_party = ["--config", "lint.isort.known-first-party = ['apps']"]
-    for step in ([*ruff, "check", "--quiet", "--fix", "--select", "I", *first_party, str(folder)],
+    for step in ([*ruff, "check", "--quiet", "--fix", "--select", "I", str(folder)],
                  [*ruff, "format", "--quiet", str(folder)]):  # fmt: skip
         try:
             done = subprocess.run(step, capture_output=True, text=True, check=False)
@@ -199,7 +192,7 @@ def start_module(
         shutil.rmtree(staging, ignore_errors=True)
     try:
         finish(code, apps_dir)
-        _format_migrations(folder)
+        _ruff(folder)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
