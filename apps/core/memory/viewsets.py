@@ -167,10 +167,11 @@ class HealthViewSet(ModuleViewSetMixin, viewsets.ViewSet):
 
 
 def for_module(viewset: type[Any], module: str) -> type[Any]:
-    """`viewset` serving `module`, tagged with its code in the OpenAPI document."""
+    """`viewset` serving `module`. A plain subclass: it inherits every method, so a change to
+    the kit's class reaches it (drf-spectacular's class decorator would copy them). The
+    OpenAPI document tags it with the module's code from its path."""
     attributes = {"module": module, "__module__": viewset.__module__, "__doc__": viewset.__doc__}
-    bound = type(viewset.__name__, (viewset,), attributes)
-    return extend_schema(tags=[module])(bound)
+    return type(viewset.__name__, (viewset,), attributes)
 
 
 def memory_routes(
