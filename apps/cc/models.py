@@ -1,8 +1,7 @@
 """The module's tables.
 
-L1 memory (core's abstract models, made concrete) goes to schema
-mem0_cc, the module's own tables to schema
-cc.
+L1 memory (core's abstract models, made concrete) goes to schema mem0_cc, the module's own
+tables to schema cc.
 """
 
 import uuid
