@@ -4,6 +4,7 @@ The copy gets its own database on the configured server, so its migrations, its 
 removal touch nothing of this test session.
 """
 
+import ast
 import shutil
 import subprocess
 import sys
@@ -98,6 +99,24 @@ def test_a_new_module_works_at_once_and_can_be_removed_cleanly(project, env, scr
     )
     assert generated_tests.returncode == 0, generated_tests.stdout[-3000:]
     assert " passed" in generated_tests.stdout
+    # Core's contract tests run for the new module too (it got them without a copy).
+    contract = run(
+        project, env, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+        "apps/core/tests/memory_contract", "-k", "books",
+    )  # fmt: skip
+    assert contract.returncode == 0, contract.stdout[-3000:]
+    assert " passed" in contract.stdout
+
+    # A change to the kit reaches the module already generated, without regenerating it.
+    viewsets = project / "apps" / "core" / "memory" / "viewsets.py"
+    original = viewsets.read_text()
+    viewsets.write_text(original.replace('{"status": "ok"}', '{"status": "ok", "kit": "changed"}'))
+    try:
+        probe = "from django.test import Client; print(Client().get('/api/books/status/').json())"
+        answer = manage(project, env, "shell", "--no-startup", "-c", probe)
+    finally:
+        viewsets.write_text(original)
+    assert "'kit': 'changed'" in answer
 
     refused = run(project, env, "manage.py", "removemodule", "books")  # no --yes, no terminal
     assert refused.returncode == 1 and "pass --yes" in refused.stderr
@@ -202,12 +221,12 @@ def test_a_dry_run_lists_the_files_and_writes_nothing(capsys):
 
 @pytest.fixture
 def small_project(tmp_path):
-    """A project with just the gold standard in apps/: enough for start_module's own steps."""
+    """A project with just cc in apps/: enough for start_module's own steps."""
     shutil.copytree(BASE_DIR / "apps" / "cc", tmp_path / "apps" / "cc", ignore=IGNORED)
     return tmp_path
 
 
-@pytest.mark.parametrize("failing", ["finish", "tidy after finish"])
+@pytest.mark.parametrize("failing", ["finish", "ruff after finish"])
 def test_a_failure_half_way_leaves_nothing_behind(small_project, monkeypatch, failing):
     from apps.core import startmodule
 
@@ -218,16 +237,7 @@ def test_a_failure_half_way_leaves_nothing_behind(small_project, monkeypatch, fa
         monkeypatch.setattr(startmodule, "finish", fail)
     else:
         monkeypatch.setattr(startmodule, "finish", lambda code, apps_dir: None)
-        calls = []
-        real_tidy = startmodule._tidy_python
-
-        def tidy_then_fail(folder):
-            calls.append(folder)
-            if len(calls) == 2:  # the first tidies the staging folder; the second, apps/atlas
-                fail()
-            real_tidy(folder)
-
-        monkeypatch.setattr(startmodule, "_tidy_python", tidy_then_fail)
+        monkeypatch.setattr(startmodule, "_ruff", fail)
     with pytest.raises(startmodule.StartModuleError, match="makemigrations failed"):
         startmodule.start_module("atlas", "Atlas", project=small_project, taken=["cc"])
     assert sorted(p.name for p in small_project.iterdir()) == ["apps"]
@@ -260,16 +270,64 @@ def test_removemodule_refuses(code, message):
         call_command("removemodule", code, "--yes")
 
 
-def test_the_clone_is_lint_clean_even_with_the_longest_code(tmp_path):
+def test_the_rendered_module_is_lint_clean_even_with_the_longest_code(tmp_path):
     from apps.core.startmodule import MAX_CODE_LENGTH, build
 
     code = "a" * MAX_CODE_LENGTH
-    build(code, "A Very Long Module Name For Testing", BASE_DIR / "apps" / "cc", tmp_path / code)
+    build(code, "A Very Long Module Name For Testing", tmp_path / code)
     config = ["--config", str(BASE_DIR / "pyproject.toml")]
     first_party = ["--config", "lint.isort.known-first-party = ['apps']"]
-    lint = subprocess.run(
-        [sys.executable, "-m", "ruff", "check", *config, *first_party, str(tmp_path)],
-        capture_output=True,
-        text=True,
-    )
-    assert lint.returncode == 0, lint.stdout
+    for step in (["check"], ["format", "--check"]):
+        lint = subprocess.run(
+            [sys.executable, "-m", "ruff", *step, *config, *first_party, str(tmp_path)],
+            capture_output=True,
+            text=True,
+        )
+        assert lint.returncode == 0, lint.stdout
+
+
+def python_files(folder):
+    return {
+        path.relative_to(folder).as_posix()
+        for path in folder.rglob("*.py")
+        if "__pycache__" not in path.parts and path.parts[len(folder.parts)] != "migrations"
+    }
+
+
+def test_a_generated_module_and_cc_speak_the_same_file_vocabulary(tmp_path):
+    from apps.core.architecture.rules import STANDARD_FILES
+    from apps.core.startmodule import build
+
+    build("atlas", "Atlas", tmp_path / "atlas")
+    generated, cc = tmp_path / "atlas", BASE_DIR / "apps" / "cc"
+    for name in STANDARD_FILES:
+        assert (generated / name).is_file() and (cc / name).is_file(), name
+    # Each file of the new module has its namesake in cc, in the same role (tests aside).
+    own = {path for path in python_files(generated) if not path.startswith("tests/")}
+    assert own <= python_files(cc), own - python_files(cc)
+    locales = {path.parent.parent.name for path in generated.glob("locale/*/LC_MESSAGES/*.mo")}
+    assert locales == {"en", "fr", "de", "lb"}
+
+
+def test_no_file_of_a_module_or_the_template_carries_marker_blocks(tmp_path):
+    from apps.core.startmodule import TEMPLATE_DIR, build
+
+    build("atlas", "Atlas", tmp_path / "atlas")
+    for folder in (BASE_DIR / "apps", TEMPLATE_DIR, tmp_path):
+        for path in folder.rglob("*"):
+            if path.is_file() and path.suffix in {".py", ".html", ".py-tpl", ".po-tpl"}:
+                assert "cc only" not in path.read_text(), path
+
+
+def test_a_display_name_cannot_break_the_rendered_code(tmp_path):
+    from apps.core.startmodule import build
+
+    name = 'Tom\'s "Books" {{ x }} \\'
+    build("atlas", name, tmp_path / "atlas")
+    source = (tmp_path / "atlas" / "apps.py").read_text()
+    names = [
+        ast.literal_eval(node.value)
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.keyword) and node.arg == "name"
+    ]
+    assert names == [name]

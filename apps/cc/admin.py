@@ -1,88 +1,31 @@
-"""cc in the admin: its L1 memory and its overview page."""
+"""cc in the admin: its L1 memory (the kit), the dashboard, the module registry and its audit
+trail."""
 
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.contrib.admin.views.decorators import staff_member_required
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from apps.cc import selectors, services
+from apps.cc import services
 from apps.cc.models import (
-    BaseLog,
-    EventLog,
     Module,
     ModuleStateChange,
-    PromptTrace,
-    ScratchNote,
     StateChangeVia,
 )
 from apps.core import access, registry
-from apps.core.admin_site import RecordAdmin, RecordInline, register_page
+from apps.core.memory.admin import register_memory_admin
 
-
-@staff_member_required
-def overview(request: HttpRequest) -> TemplateResponse:
-    """The module's page in the admin: its L1 memory at a glance."""
-    context = {
-        **admin.site.each_context(request),
-        "title": _("Control Center"),
-        "overview": selectors.memory_overview(),
-    }
-    return TemplateResponse(request, "cc/admin/overview.html", context)
-
-
-register_page("cc", overview, gettext_lazy("Control Center"))
-
-# >>> cc only: the admin index is cc's dashboard (a tile per module and the live feed).
+register_memory_admin("cc")
+# The admin index is cc's dashboard (a tile per module and the live feed).
 admin.site.index_template = "cc/admin/index.html"
-# <<< cc only
 
 
-class EventLogInline(RecordInline):
-    model = EventLog
-
-
-class PromptTraceInline(RecordInline):
-    model = PromptTrace
-
-
-@admin.register(BaseLog)
-class BaseLogAdmin(RecordAdmin):
-    list_display = ["timestamp", "level", "message"]
-    list_filter = ["level", "timestamp"]
-    search_fields = ["message"]
-    date_hierarchy = "timestamp"
-    inlines = [EventLogInline, PromptTraceInline]
-
-
-@admin.register(EventLog)
-class EventLogAdmin(RecordAdmin):
-    list_display = ["event_type", "request_id", "trace_id", "base_log"]
-    list_filter = ["event_type"]
-    search_fields = ["event_type", "request_id", "trace_id"]
-    list_select_related = ["base_log"]
-
-
-@admin.register(PromptTrace)
-class PromptTraceAdmin(RecordAdmin):
-    list_display = ["prompt_text", "execution_time_ms", "token_count"]
-    search_fields = ["prompt_text", "response_text"]
-
-
-@admin.register(ScratchNote)
-class ScratchNoteAdmin(admin.ModelAdmin):
-    list_display = ["key", "created_at", "expires_at"]
-    list_filter = ["expires_at"]
-    search_fields = ["key", "content"]
-
-
-# >>> cc only
 class ReasonForm(forms.Form):
     reason = forms.CharField(
         label=gettext_lazy("Reason"), required=False, max_length=1000, widget=forms.Textarea
@@ -239,6 +182,3 @@ class ModuleStateChangeAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
-
-
-# <<< cc only

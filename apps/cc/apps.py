@@ -11,20 +11,15 @@ class CcConfig(ModuleConfig):
         code="cc",
         name="Control Center",
         version="0.1.0",
-        # >>> cc only
         description="The gold-standard module: L1 memory, module governance, health and metrics.",
         kind=ModuleKind.CORE,
-        # <<< cc only
         requires=("core",),
         emits=(
             "mem0.recorded",
-            # >>> cc only
             "cc.module.enabled",
             "cc.module.disabled",
-            # <<< cc only
         ),
     )
-    # >>> cc only
     # cc keeps the module registry; core reads the states and removemodule forgets a removed
     # module's row through these contracts.
     contracts = {
@@ -39,5 +34,3 @@ class CcConfig(ModuleConfig):
         from apps.cc.services import sync_installed_modules
 
         post_migrate.connect(sync_installed_modules, sender=self)
-
-    # <<< cc only

@@ -1,8 +1,7 @@
 """The module's tables.
 
-L1 memory (core's abstract models, made concrete) goes to schema
-mem0_cc, the module's own tables to schema
-cc.
+L1 memory (core's abstract models, made concrete) goes to schema mem0_cc, the module's own
+tables to schema cc.
 """
 
 import uuid
@@ -41,7 +40,6 @@ class ScratchNote(AbstractScratchNote):
         db_table = schema_table("mem0_cc", "scratch_note")
 
 
-# >>> cc only
 class Module(models.Model):
     """The module registry: a row per installed module (kept in step after each migrate) and
     per module registered through the API (an agent's service, a planned module).
@@ -103,6 +101,3 @@ class ModuleStateChange(models.Model):
     def __str__(self) -> str:
         change = _("enabled") if self.to_active else _("disabled")
         return f"{self.module_name} {change} {self.at:%Y-%m-%d %H:%M}"
-
-
-# <<< cc only

@@ -2,60 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.cc.models import Module, ModuleStateChange, ScratchNote, StateChangeVia
+from apps.cc.models import Module, ModuleStateChange, StateChangeVia
 from apps.core import governance, registry
 from apps.core.highway.publisher import publish
-from apps.core.memory import SCRATCH_NOTE_TTL
 from apps.core.modules import CODE_PATTERN, ModuleDefinition, ModuleKind
 
-CLEANUP_BATCH = 1000
-
-
-def create_note(*, key: str, content: str, ttl_seconds: int | None = None) -> ScratchNote:
-    ttl = timedelta(seconds=ttl_seconds) if ttl_seconds is not None else SCRATCH_NOTE_TTL
-    now = timezone.now()
-    return ScratchNote.objects.create(
-        key=key, content=content, created_at=now, expires_at=now + ttl
-    )
-
-
-def update_note(note: ScratchNote, **changes: Any) -> ScratchNote:
-    ttl_seconds = changes.pop("ttl_seconds", None)
-    for field, value in changes.items():
-        setattr(note, field, value)
-    if ttl_seconds is not None:
-        note.expires_at = timezone.now() + timedelta(seconds=ttl_seconds)
-    note.save()
-    return note
-
-
-def delete_note(note: ScratchNote) -> None:
-    note.delete()
-
-
-def clean_expired_notes(batch: int = CLEANUP_BATCH) -> int:
-    """Delete expired notes in batches; safe to run from several workers at once."""
-    deleted = 0
-    while True:
-        with transaction.atomic():
-            expired = ScratchNote.objects.select_for_update(skip_locked=True).filter(
-                expires_at__lte=timezone.now()
-            )
-            ids = list(expired.values_list("id", flat=True)[:batch])
-            if not ids:
-                return deleted
-            ScratchNote.objects.filter(id__in=ids).delete()
-        deleted += len(ids)
-
-
-# >>> cc only
 # --- the module registry -------------------------------------------------------------------
 MODULES_CHANNEL = "cc.modules"
 
@@ -294,6 +251,3 @@ def _change(module: Module, active: bool, actor: Any, reason: str, via: str) -> 
     governance.invalidate()
     transaction.on_commit(governance.invalidate)
     return module
-
-
-# <<< cc only

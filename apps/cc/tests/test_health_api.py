@@ -1,4 +1,5 @@
-"""The module's health endpoints: real checks, public."""
+"""cc's health endpoints over every module and engine: real checks, public (health/ and
+status/: apps/core/tests/memory_contract/test_health_api.py)."""
 
 import pytest
 from rest_framework.test import APIClient
@@ -15,16 +16,6 @@ def anonymous(highway):
     return APIClient()
 
 
-def test_health_runs_ccs_own_check(anonymous):
-    body = anonymous.get("/api/cc/health/").json()
-    assert body["name"] == "cc" and body["status"] == "up" and body["latency_ms"] >= 0
-
-
-def test_status_is_ok(anonymous):
-    assert anonymous.get("/api/cc/status/").json() == {"status": "ok"}
-
-
-# >>> cc only
 def test_ping_runs_the_named_modules_real_check(anonymous):
     body = anonymous.post("/api/cc/ping/", {"module": "probe"}, format="json").json()
     assert body["module"] == "probe" and body["status"] == "up"
@@ -90,6 +81,3 @@ def test_config_needs_a_login_and_lists_the_loaded_modules(highway):
     api.force_authenticate(user_with_access("author", "cc"))
     body = api.get("/api/cc/config/").json()
     assert body["version"] == "0.1.0" and {"core", "cc", "probe"} <= set(body["modules_loaded"])
-
-
-# <<< cc only
