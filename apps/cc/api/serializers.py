@@ -5,9 +5,10 @@ from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from apps.cc.models import BaseLog, Module, ModuleStateChange, PromptTrace, ScratchNote
-from apps.cc.services import config_problems, installed_definition, name_problem
 from apps.core.api.limits import MAX_INT32, MAX_OFFSET, BoundedJSONField
 from apps.core.api.serializers import PartHealthSerializer
+from apps.core.governance.registration import installed_definition
+from apps.core.governance.services import config_problems, name_problem
 from apps.core.memory import Level
 
 

@@ -38,11 +38,13 @@ from apps.cc.api.serializers import (
     StateChangeResultSerializer,
     SystemHealthSerializer,
 )
-from apps.cc.models import Module, ScratchNote, StateChangeVia
+from apps.cc.models import ScratchNote
 from apps.core import health, registry
 from apps.core.api.errors import Conflict
 from apps.core.api.pagination import NewestFirst
 from apps.core.api.serializers import HealthStatusSerializer, PartHealthSerializer
+from apps.core.governance import services as governance
+from apps.core.governance.models import Module, StateChangeVia
 from apps.core.services import log_l1
 
 
@@ -110,28 +112,28 @@ class ModuleViewSet(viewsets.ModelViewSet):
 
     def perform_create(self, serializer: BaseSerializer[Module]) -> None:
         with _conflicts_as_409():
-            serializer.instance = services.register_module(**serializer.validated_data)
+            serializer.instance = governance.register_module(**serializer.validated_data)
 
     def perform_update(self, serializer: BaseSerializer[Module]) -> None:
         assert serializer.instance is not None
         with _conflicts_as_409():
-            serializer.instance = services.update_module(
+            serializer.instance = governance.update_module(
                 serializer.instance, **serializer.validated_data
             )
 
     def perform_destroy(self, instance: Module) -> None:
         with _conflicts_as_409():
-            services.delete_module(instance)
+            governance.delete_module(instance)
 
     @extend_schema(request=StateChangeRequestSerializer, responses=StateChangeResultSerializer)
     @action(detail=True, methods=["post"])
     def enable(self, request: Request, pk: str) -> Response:
-        return self._change_state(request, services.enable_module)
+        return self._change_state(request, governance.enable_module)
 
     @extend_schema(request=StateChangeRequestSerializer, responses=StateChangeResultSerializer)
     @action(detail=True, methods=["post"])
     def disable(self, request: Request, pk: str) -> Response:
-        return self._change_state(request, services.disable_module)
+        return self._change_state(request, governance.disable_module)
 
     # All of a module's changes, newest first: one list, neither paged nor filtered.
     @extend_schema(responses=ModuleStateChangeSerializer(many=True))
@@ -156,7 +158,7 @@ class ModuleViewSet(viewsets.ModelViewSet):
 def _conflicts_as_409() -> Iterator[None]:
     try:
         yield
-    except (services.RegistryConflict, services.GovernanceRefused) as exc:
+    except (governance.RegistryConflict, governance.GovernanceRefused) as exc:
         raise Conflict(str(exc)) from exc
 
 
