@@ -9,8 +9,8 @@ class CoreConfig(ModuleConfig):
         code="core",
         name="Core",
         version="0.1.0",
-        description="The module framework every COS module stands on: registry, schemas, "
-        "engines, health and the serve command.",
+        description="The module framework every COS module stands on: registry, governance, "
+        "schemas, engines, health and the serve command.",
         kind=ModuleKind.CORE,
         # Governance's events keep the names they had under cc (apps.core.governance.services).
         emits=("cc.module.enabled", "cc.module.disabled"),

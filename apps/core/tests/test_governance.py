@@ -4,6 +4,7 @@ shows it through proxies that keep cc's admin permissions."""
 import orjson
 import pytest
 from django.contrib.auth.models import Permission
+from django.utils import translation
 
 from apps.core import governance, registry
 from apps.core.governance import services
@@ -21,7 +22,8 @@ def test_states_are_read_from_cores_registry_without_any_contract():
     governance.invalidate()
 
     assert not governance.is_enabled("probe")
-    assert governance.refusal("probe") == "Module 'probe' is disabled: Paused"
+    with translation.override("en"):
+        assert governance.refusal("probe") == "Module 'probe' is disabled: Paused"
 
 
 def test_a_state_change_is_announced_by_core_with_the_type_and_payload_cc_used(
