@@ -246,7 +246,7 @@ def test_a_failure_half_way_leaves_nothing_behind(small_project, monkeypatch, fa
 
 @pytest.mark.django_db
 def test_a_name_left_in_the_registry_is_refused(highway, settings, small_project):
-    from apps.cc.services import register_module
+    from apps.core.governance.services import register_module
 
     settings.BASE_DIR = small_project  # should it not refuse, it writes there
     register_module(name="atlas", version="1.0")

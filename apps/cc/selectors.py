@@ -7,7 +7,6 @@ from redis.exceptions import RedisError
 
 from apps.cc.models import Module, ModuleStateChange
 from apps.core import access, health, registry
-from apps.core.governance import ModuleState
 from apps.core.highway.livefeed import recent_events
 
 
@@ -18,16 +17,6 @@ def registered_modules() -> QuerySet[Module]:
 def state_changes(module: Module | None = None) -> QuerySet[ModuleStateChange]:
     found = ModuleStateChange.objects.order_by("-at", "-id")
     return found.filter(module_name=module.name) if module is not None else found
-
-
-def module_states() -> dict[str, ModuleState]:
-    """The `module_states` contract cc provides to core (see apps.core.governance)."""
-    return {
-        name: ModuleState(code=name, enabled=active, reason=reason, changed_at=updated_at)
-        for name, active, reason, updated_at in Module.objects.values_list(
-            "name", "active", "reason", "updated_at"
-        )
-    }
 
 
 def module_tiles(user: Any, events_per_module: int = 3) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from django.db.models import Q
 from psycopg import errors
 
 from apps.core import access, registry
+from apps.core.governance import services as governance
 from apps.core.highway.connection import sync_redis
 from apps.core.highway.removal import ModuleTraces, remove_module_traces
 from apps.core.highway.subscribers import registered
@@ -29,7 +30,6 @@ from apps.core.postgres.dependents import outside_dependents
 from apps.core.services import MEMORY_EVENT, memory_channel
 
 LOCK_TIMEOUT = "5s"  # another session using a module table: refuse rather than wait behind it
-FORGET_CONTRACT = "forget_module"
 
 MODULE_TABLES = """
 SELECT format('%%I.%%I', n.nspname, c.relname)
@@ -130,9 +130,7 @@ def remove_module(removal: Removal) -> None:
 
 def forget_registration(code: str) -> None:
     """Delete the module's registry row, so `startmodule` can take the name again."""
-    forget = registry.contract(FORGET_CONTRACT)
-    if forget is not None:
-        forget(code)
+    governance.forget_module(code)
 
 
 def _lock_tables(cursor: Any, removal: Removal) -> None:

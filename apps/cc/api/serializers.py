@@ -4,9 +4,10 @@ from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from apps.cc.models import Module, ModuleStateChange
-from apps.cc.services import config_problems, installed_definition, name_problem
 from apps.core.api.limits import BoundedJSONField
 from apps.core.api.serializers import PartHealthSerializer
+from apps.core.governance.registration import installed_definition
+from apps.core.governance.services import config_problems, name_problem
 
 
 class PingSerializer(serializers.Serializer):

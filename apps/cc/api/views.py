@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
 from apps.cc import health as cc_health
-from apps.cc import selectors, services
+from apps.cc import selectors
 from apps.cc.api.filters import ModuleFilter
 from apps.cc.api.serializers import (
     ConfigSerializer,
@@ -25,9 +25,10 @@ from apps.cc.api.serializers import (
     StateChangeResultSerializer,
     SystemHealthSerializer,
 )
-from apps.cc.models import Module, StateChangeVia
 from apps.core import health, registry
 from apps.core.api.errors import Conflict
+from apps.core.governance import services as governance
+from apps.core.governance.models import Module, StateChangeVia
 from apps.core.memory import viewsets as memory
 
 
@@ -51,28 +52,28 @@ class ModuleViewSet(viewsets.ModelViewSet):
 
     def perform_create(self, serializer: BaseSerializer[Module]) -> None:
         with _conflicts_as_409():
-            serializer.instance = services.register_module(**serializer.validated_data)
+            serializer.instance = governance.register_module(**serializer.validated_data)
 
     def perform_update(self, serializer: BaseSerializer[Module]) -> None:
         assert serializer.instance is not None
         with _conflicts_as_409():
-            serializer.instance = services.update_module(
+            serializer.instance = governance.update_module(
                 serializer.instance, **serializer.validated_data
             )
 
     def perform_destroy(self, instance: Module) -> None:
         with _conflicts_as_409():
-            services.delete_module(instance)
+            governance.delete_module(instance)
 
     @extend_schema(request=StateChangeRequestSerializer, responses=StateChangeResultSerializer)
     @action(detail=True, methods=["post"])
     def enable(self, request: Request, pk: str) -> Response:
-        return self._change_state(request, services.enable_module)
+        return self._change_state(request, governance.enable_module)
 
     @extend_schema(request=StateChangeRequestSerializer, responses=StateChangeResultSerializer)
     @action(detail=True, methods=["post"])
     def disable(self, request: Request, pk: str) -> Response:
-        return self._change_state(request, services.disable_module)
+        return self._change_state(request, governance.disable_module)
 
     # All of a module's changes, newest first: one list, neither paged nor filtered.
     @extend_schema(responses=ModuleStateChangeSerializer(many=True))
@@ -97,7 +98,7 @@ class ModuleViewSet(viewsets.ModelViewSet):
 def _conflicts_as_409() -> Iterator[None]:
     try:
         yield
-    except (services.RegistryConflict, services.GovernanceRefused) as exc:
+    except (governance.RegistryConflict, governance.GovernanceRefused) as exc:
         raise Conflict(str(exc)) from exc
 
 

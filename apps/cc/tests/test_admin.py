@@ -63,8 +63,8 @@ def test_disabling_a_module_with_what_requires_it_in_one_go(admin_client):
 
 
 def test_the_audit_trail_is_read_only(admin_client):
-    from apps.cc import services
     from apps.cc.models import ModuleStateChange
+    from apps.core.governance import services
 
     services.disable_module("sidecar")
     change = ModuleStateChange.objects.get()
