@@ -42,6 +42,10 @@ def main() -> None:
     runs = parser.parse_args().runs
     if not os.environ.get("DATABASE_URL"):
         print("note: DATABASE_URL unset, every process starts the embedded engines")
+    if os.environ.get("PYTHONDONTWRITEBYTECODE"):
+        # Each process then compiles every module it imports whose .pyc is missing (a copy of
+        # the project has none): Django's start alone doubles.
+        print("note: PYTHONDONTWRITEBYTECODE set, the copy's modules are compiled on each run")
     with tempfile.TemporaryDirectory() as folder:
         project = Path(folder) / "cos"
         shutil.copytree(BASE_DIR, project, ignore=IGNORED)

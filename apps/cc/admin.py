@@ -1,88 +1,29 @@
-"""cc in the admin: its L1 memory and its overview page."""
+"""cc in the admin: its L1 memory (the kit), the dashboard, the module registry and its audit
+trail."""
 
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.contrib.admin.views.decorators import staff_member_required
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from apps.cc import selectors, services
-from apps.cc.models import (
-    BaseLog,
-    EventLog,
-    Module,
-    ModuleStateChange,
-    PromptTrace,
-    ScratchNote,
-    StateChangeVia,
-)
+from apps.cc.models import Module, ModuleStateChange
 from apps.core import access, registry
-from apps.core.admin_site import RecordAdmin, RecordInline, register_page
+from apps.core.governance import services as governance
+from apps.core.governance.models import StateChangeVia
+from apps.core.governance.registration import installed_definition
+from apps.core.memory.admin import register_memory_admin
 
-
-@staff_member_required
-def overview(request: HttpRequest) -> TemplateResponse:
-    """The module's page in the admin: its L1 memory at a glance."""
-    context = {
-        **admin.site.each_context(request),
-        "title": _("Control Center"),
-        "overview": selectors.memory_overview(),
-    }
-    return TemplateResponse(request, "cc/admin/overview.html", context)
-
-
-register_page("cc", overview, gettext_lazy("Control Center"))
-
-# >>> cc only: the admin index is cc's dashboard (a tile per module and the live feed).
+register_memory_admin("cc")
+# The admin index is cc's dashboard (a tile per module and the live feed).
 admin.site.index_template = "cc/admin/index.html"
-# <<< cc only
 
 
-class EventLogInline(RecordInline):
-    model = EventLog
-
-
-class PromptTraceInline(RecordInline):
-    model = PromptTrace
-
-
-@admin.register(BaseLog)
-class BaseLogAdmin(RecordAdmin):
-    list_display = ["timestamp", "level", "message"]
-    list_filter = ["level", "timestamp"]
-    search_fields = ["message"]
-    date_hierarchy = "timestamp"
-    inlines = [EventLogInline, PromptTraceInline]
-
-
-@admin.register(EventLog)
-class EventLogAdmin(RecordAdmin):
-    list_display = ["event_type", "request_id", "trace_id", "base_log"]
-    list_filter = ["event_type"]
-    search_fields = ["event_type", "request_id", "trace_id"]
-    list_select_related = ["base_log"]
-
-
-@admin.register(PromptTrace)
-class PromptTraceAdmin(RecordAdmin):
-    list_display = ["prompt_text", "execution_time_ms", "token_count"]
-    search_fields = ["prompt_text", "response_text"]
-
-
-@admin.register(ScratchNote)
-class ScratchNoteAdmin(admin.ModelAdmin):
-    list_display = ["key", "created_at", "expires_at"]
-    list_filter = ["expires_at"]
-    search_fields = ["key", "content"]
-
-
-# >>> cc only
 class ReasonForm(forms.Form):
     reason = forms.CharField(
         label=gettext_lazy("Reason"), required=False, max_length=1000, widget=forms.Textarea
@@ -96,7 +37,7 @@ class ModuleForm(forms.ModelForm):
 
     def clean_name(self) -> str:
         name: str = self.cleaned_data["name"]
-        problem = services.name_problem(name)
+        problem = governance.name_problem(name)
         if problem is not None:
             raise forms.ValidationError(problem)
         return name
@@ -106,7 +47,7 @@ class ModuleForm(forms.ModelForm):
         if not isinstance(config, dict):
             raise forms.ValidationError(_("config must be a JSON object."))
         name = self.instance.name if self.instance.pk else self.data.get("name", "")
-        problems = services.config_problems(name, config)
+        problems = governance.config_problems(name, config)
         if problems:
             raise forms.ValidationError(problems)
         return config
@@ -137,7 +78,7 @@ class ModuleAdmin(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("kind"))
     def kind(self, module: Module) -> str:
-        definition = services.installed_definition(module.name)
+        definition = installed_definition(module.name)
         return str(definition.kind) if definition else _("not installed")
 
     def get_readonly_fields(self, request: HttpRequest, obj: Module | None = None) -> Any:
@@ -148,17 +89,17 @@ class ModuleAdmin(admin.ModelAdmin):
         fields = {name: form.cleaned_data[name] for name in form.changed_data}
         try:
             if change:
-                services.update_module(obj, **fields)
+                governance.update_module(obj, **fields)
             else:
                 # The admin goes on with `obj` (its log entry, its redirect): make it the row.
-                obj.__dict__.update(services.register_module(**form.cleaned_data).__dict__)
-        except services.RegistryConflict as exc:
+                obj.__dict__.update(governance.register_module(**form.cleaned_data).__dict__)
+        except governance.RegistryConflict as exc:
             messages.error(request, str(exc))
 
     def delete_model(self, request: HttpRequest, obj: Module) -> None:
         try:
-            services.delete_module(obj)
-        except services.RegistryConflict as exc:
+            governance.delete_module(obj)
+        except governance.RegistryConflict as exc:
             messages.error(request, str(exc))
 
     def has_change_permission(self, request: HttpRequest, obj: Module | None = None) -> bool:
@@ -168,7 +109,7 @@ class ModuleAdmin(admin.ModelAdmin):
         return may_write and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request: HttpRequest, obj: Module | None = None) -> bool:
-        installed = obj is not None and services.installed_definition(obj.name) is not None
+        installed = obj is not None and installed_definition(obj.name) is not None
         return not installed and super().has_delete_permission(request, obj)
 
     def get_actions(self, request: HttpRequest) -> Any:
@@ -178,11 +119,11 @@ class ModuleAdmin(admin.ModelAdmin):
 
     @admin.action(description=gettext_lazy("Enable selected modules"), permissions=["change"])
     def enable_modules(self, request: HttpRequest, queryset: QuerySet[Module]) -> Any:
-        return self._change_state(request, queryset, services.enable_module, enable=True)
+        return self._change_state(request, queryset, governance.enable_module, enable=True)
 
     @admin.action(description=gettext_lazy("Disable selected modules"), permissions=["change"])
     def disable_modules(self, request: HttpRequest, queryset: QuerySet[Module]) -> Any:
-        return self._change_state(request, queryset, services.disable_module, enable=False)
+        return self._change_state(request, queryset, governance.disable_module, enable=False)
 
     def _change_state(
         self, request: HttpRequest, queryset: QuerySet[Module], change: Any, enable: bool
@@ -211,7 +152,7 @@ class ModuleAdmin(admin.ModelAdmin):
                     reason=form.cleaned_data["reason"],
                     via=StateChangeVia.ADMIN,
                 )
-            except services.GovernanceRefused as exc:
+            except governance.GovernanceRefused as exc:
                 messages.error(request, str(exc))
                 continue
             for done in changed:
@@ -239,6 +180,3 @@ class ModuleStateChangeAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
-
-
-# <<< cc only

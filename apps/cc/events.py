@@ -1,9 +1,5 @@
 """cc's event types, subscribers and periodic jobs."""
 
-from apps.cc import services
-from apps.core.schedule import periodic
+from apps.core.memory.jobs import note_cleanup_job
 
-
-@periodic(every=3600, name="cc.clean_expired_notes")
-def clean_expired_notes() -> int:
-    return services.clean_expired_notes()
+clean_expired_notes = note_cleanup_job("cc")

@@ -2,57 +2,14 @@
 
 from typing import Any
 
-from django.db.models import Count, F, Max, Min, Q, QuerySet
-from django.utils import timezone
+from django.db.models import QuerySet
 from redis.exceptions import RedisError
 
-from apps.cc.models import BaseLog, Module, ModuleStateChange, PromptTrace, ScratchNote
+from apps.cc.models import Module, ModuleStateChange
 from apps.core import access, health, registry
-from apps.core.governance import ModuleState
 from apps.core.highway.livefeed import recent_events
 
 
-def prompt_traces() -> QuerySet[PromptTrace]:
-    # `timestamp` on each trace: the cursor pagination reads it from the objects.
-    return (
-        PromptTrace.objects.select_related("base_log", "base_log__event")
-        .annotate(timestamp=F("base_log__timestamp"))
-        .order_by("-timestamp", "-id")
-    )
-
-
-def logs() -> QuerySet[BaseLog]:
-    return BaseLog.objects.select_related("event", "prompt").order_by("-timestamp", "-id")
-
-
-def notes(*, key_prefix: str = "", include_expired: bool = False) -> QuerySet[ScratchNote]:
-    found = ScratchNote.objects.order_by("-created_at", "id")
-    if key_prefix:
-        found = found.filter(key__startswith=key_prefix)
-    if not include_expired:
-        found = found.filter(expires_at__gt=timezone.now())
-    return found
-
-
-def note_by_key(key: str) -> ScratchNote | None:
-    """The newest unexpired note with this key (none can hold a NUL: PostgreSQL text cannot)."""
-    if "\x00" in key:
-        return None
-    return notes().filter(key=key).first()
-
-
-def note_stats() -> dict[str, Any]:
-    now = timezone.now()
-    return ScratchNote.objects.aggregate(
-        total=Count("id"),
-        active=Count("id", filter=Q(expires_at__gt=now)),
-        expired=Count("id", filter=Q(expires_at__lte=now)),
-        oldest=Min("created_at"),
-        newest=Max("created_at"),
-    )
-
-
-# >>> cc only
 def registered_modules() -> QuerySet[Module]:
     return Module.objects.order_by("name")
 
@@ -60,16 +17,6 @@ def registered_modules() -> QuerySet[Module]:
 def state_changes(module: Module | None = None) -> QuerySet[ModuleStateChange]:
     found = ModuleStateChange.objects.order_by("-at", "-id")
     return found.filter(module_name=module.name) if module is not None else found
-
-
-def module_states() -> dict[str, ModuleState]:
-    """The `module_states` contract cc provides to core (see apps.core.governance)."""
-    return {
-        name: ModuleState(code=name, enabled=active, reason=reason, changed_at=updated_at)
-        for name, active, reason, updated_at in Module.objects.values_list(
-            "name", "active", "reason", "updated_at"
-        )
-    }
 
 
 def module_tiles(user: Any, events_per_module: int = 3) -> dict[str, Any]:
@@ -101,18 +48,3 @@ def module_tiles(user: Any, events_per_module: int = 3) -> dict[str, Any]:
             }
         )
     return {"tiles": tiles, "events_error": events_error}
-
-
-# <<< cc only
-def memory_overview(recent: int = 10) -> dict[str, Any]:
-    """The module's L1 memory at a glance: logs by level, notes, the newest logs."""
-    by_level = dict(
-        BaseLog.objects.values_list("level").annotate(count=Count("id")).order_by("level")
-    )
-    return {
-        "logs_by_level": by_level,
-        "log_count": sum(by_level.values()),
-        "prompt_trace_count": PromptTrace.objects.count(),
-        "notes": note_stats(),
-        "recent_logs": list(logs()[:recent]),
-    }

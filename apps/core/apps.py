@@ -9,9 +9,11 @@ class CoreConfig(ModuleConfig):
         code="core",
         name="Core",
         version="0.1.0",
-        description="The module framework every COS module stands on: registry, schemas, "
-        "engines, health and the serve command.",
+        description="The module framework every COS module stands on: registry, governance, "
+        "schemas, engines, health and the serve command.",
         kind=ModuleKind.CORE,
+        # Governance's events keep the names they had under cc (apps.core.governance.services).
+        emits=("cc.module.enabled", "cc.module.disabled"),
     )
 
     def ready(self) -> None:
@@ -23,5 +25,7 @@ class CoreConfig(ModuleConfig):
             deploy_checks,  # noqa: F401  (check --deploy with COS middleware)
         )
         from apps.core.access import ensure_module_permissions
+        from apps.core.governance.registration import sync_installed_modules
 
         post_migrate.connect(ensure_module_permissions, sender=self)
+        post_migrate.connect(sync_installed_modules, sender=self)

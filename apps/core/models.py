@@ -1,7 +1,9 @@
-"""Core's own tables, in schema `core`."""
+"""Core's own tables, in schema `core`. Governance's are in apps/core/governance/models.py,
+imported here so that Django finds them."""
 
 from django.db import models
 
+from apps.core.governance.models import Module, ModuleStateChange  # noqa: F401
 from apps.core.postgres.functions import CurrentTransactionId
 from apps.core.schemas import schema_table
 

@@ -20,6 +20,18 @@ def schema_table(schema: str, table: str) -> str:
     return f"{schema}{QUALIFIER}{table}"
 
 
+def existing_table(schema: str, table: str) -> str | None:
+    """The `db_table` form of a table found in the database, named as PostgreSQL has it.
+
+    Another application sharing the database may use any name (capitals, spaces, dots): Django
+    quotes those correctly. A name holding a double quote can't be written in this form (Django
+    doesn't escape quotes), so it gives None: no model can point at such a table anyway.
+    """
+    if '"' in schema or '"' in table:
+        return None
+    return f"{schema}{QUALIFIER}{table}"
+
+
 def split_table(db_table: str) -> tuple[str | None, str]:
     """`'cc"."modules'` -> ('cc', 'modules'); `'auth_user'` -> (None, 'auth_user')."""
     name = db_table.strip('"')

@@ -1,14 +1,15 @@
-"""`manage.py startmodule`: a new module cloned from the gold standard, cc.
+"""`manage.py startmodule`: a new module rendered from the module template.
 
-What is cloned is cc's *module shape*: definition, L1 memory tables, services, selectors, API
-(logs, prompt traces, notes, health), admin with an overview page, events (the notes cleanup),
-templates, static files, locales and tests. What is cc's alone is left out:
-- whole files listed in CC_ONLY (Redis health, the dashboard, governance tests, ...);
-- blocks between `# >>> cc only` and `# <<< cc only` lines (or `{# ... #}` in templates): the
-  module registry, governance, the dashboard, ping/system-health/config.
-Names are rewritten (`cc` -> code, `Cc` -> CamelCode, "Control Center" -> the display name);
-imports left unused by the removed blocks are dropped by ruff; migrations and the module map
-are generated fresh by Django and `modulemap` once the folder is in place.
+apps/core/module_template/ is rendered into the new folder with Django's own `startapp
+--template` machinery (TemplateCommand): `*.py-tpl` and `*.po-tpl` files are Django templates
+(context: `app_name` = the code, `camel_case_app_name`, `module_name` = the display name,
+`module_name_literal` = it as a Python string, `module_name_po` = it escaped for a catalog);
+`app_name` in a path becomes the code. The catalogs are then compiled (polib), and migrations
+and the module map are generated fresh by Django and `modulemap` once the folder is in place.
+
+What a module shares with every other (its L1 memory: API, admin, overview page, notes
+cleanup) is not in the template: it is the kit in apps/core/memory/, which the rendered files
+register in one line each, so a fix to the kit reaches every module already generated.
 
 Built in a temporary folder next to apps/ and moved in whole; if a later step fails, the new
 folder is removed again, so a failure leaves nothing half-written.
@@ -17,8 +18,8 @@ folder is removed again, so a failure leaves nothing half-written.
 from __future__ import annotations
 
 import io
+import json
 import keyword
-import re
 import shutil
 import subprocess
 import sys
@@ -26,32 +27,16 @@ import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import polib
+from django.core.management import CommandError
+from django.core.management.templates import TemplateCommand
 
 from apps.core.modules import CODE_PATTERN
 
-GOLD_STANDARD = "cc"
-GOLD_STANDARD_NAME = "Control Center"
-# Files of cc that are not part of the module shape (paths relative to apps/cc/).
-CC_ONLY = (
-    "health.py",
-    "module_map.yaml",
-    "templatetags/",
-    "templates/cc/admin/index.html",
-    "templates/cc/admin/change_state.html",
-    "static/cc/admin/",
-    "tests/test_governance.py",
-    "tests/test_modules_api.py",
-    "tests/test_dashboard.py",
-    "tests/conftest.py",
-)
-NEVER_COPIED = re.compile(r"(^|/)(__pycache__|\.[^/]*)(/|$)|\.(pyc|mo)$|^migrations/\d{4}_")
-TEXT_SUFFIXES = {".py", ".html", ".css", ".js", ".txt", ".md", ".yaml", ".yml", ".json"}
-BLOCK_BEGIN = re.compile(r"^\s*(#|\{#)\s*>>> cc only")
-BLOCK_END = re.compile(r"^\s*(#|\{#)\s*<<< cc only")
-CODE_WORD = re.compile(r"(?<![A-Za-z0-9])cc(?![A-Za-z0-9])")
-CAMEL_WORD = re.compile(r"(?<![A-Za-z0-9])Cc(?=[A-Z])")
+TEMPLATE_DIR = Path(__file__).resolve().parent / "module_template"
+RENDERED = ["py", "po"]  # the extensions TemplateCommand renders (after renaming *-tpl)
 MAX_CODE_LENGTH = 40  # PostgreSQL names are at most 63 bytes; mem0_<code>_<table> must fit
 # Codes that would collide with URL prefixes, framework app labels or the memory schemas.
 # Admin URL segments too: disabling a module named "login" would redirect /admin/login/.
@@ -81,10 +66,6 @@ def default_name(code: str) -> str:
     return code.replace("_", " ").title()
 
 
-def camel(code: str) -> str:
-    return "".join(part.capitalize() for part in code.split("_"))
-
-
 def validate(
     code: str, apps_dir: Path, taken: Iterable[str], registered: Iterable[str] = ()
 ) -> None:
@@ -112,108 +93,55 @@ def validate(
         raise StartModuleError(f"{apps_dir / code} already exists.")
 
 
-def rename(text: str, code: str, name: str) -> str:
-    text = text.replace(GOLD_STANDARD_NAME, name)
-    text = CAMEL_WORD.sub(camel(code), text)
-    return CODE_WORD.sub(code, text)
+class _ModuleTemplate(TemplateCommand):
+    """startapp's renderer, also renaming catalogs (`django.po-tpl` -> `django.po`)."""
+
+    rewrite_template_suffixes = (*TemplateCommand.rewrite_template_suffixes, (".po-tpl", ".po"))
 
 
-def without_cc_only_blocks(text: str, shown: str) -> str:
-    kept: list[str] = []
-    inside = False
-    for number, line in enumerate(text.splitlines(keepends=True), start=1):
-        if BLOCK_BEGIN.match(line):
-            if inside:
-                raise StartModuleError(f"{shown}:{number}: a cc-only block opens twice.")
-            inside = True
-        elif BLOCK_END.match(line):
-            if not inside:
-                raise StartModuleError(f"{shown}:{number}: a cc-only block closes unopened.")
-            inside = False
-        elif not inside:
-            kept.append(line)
-    if inside:
-        raise StartModuleError(f"{shown}: a cc-only block is never closed.")
-    return "".join(kept)
+def build(code: str, name: str, target: Path) -> list[Path]:
+    """Render the module into `target` (an empty folder); return the files written."""
+    options: dict[str, Any] = {
+        "template": str(TEMPLATE_DIR),
+        "extensions": RENDERED,
+        "files": [],
+        "verbosity": 0,
+        "module_name": name,
+        "module_name_literal": json.dumps(name, ensure_ascii=False),
+        "module_name_po": polib.escape(name),
+    }
+    target.mkdir(parents=True)
+    try:
+        _ModuleTemplate().handle("app", code, target=str(target), **options)
+    except CommandError as exc:  # e.g. a code that is the name of an importable module
+        raise StartModuleError(str(exc)) from exc
+    for catalog in target.glob("locale/*/LC_MESSAGES/django.po"):
+        polib.pofile(str(catalog)).save_as_mofile(str(catalog.with_suffix(".mo")))
+    _check_python(target)
+    return sorted(path.relative_to(target) for path in target.rglob("*") if path.is_file())
 
 
-def shape_files(source: Path) -> list[Path]:
-    """cc's files that make up the module shape, relative to cc's folder."""
-    found = []
-    for path in sorted(source.rglob("*")):
-        relative = path.relative_to(source).as_posix()
-        if path.is_dir() or NEVER_COPIED.search(relative):
-            continue
-        if any(relative == cc or relative.startswith(cc) for cc in CC_ONLY if cc.endswith("/")):
-            continue
-        if relative in CC_ONLY:
-            continue
-        found.append(path.relative_to(source))
-    return found
+def _check_python(folder: Path) -> None:
+    """Make sure every rendered file compiles (a display name can't break the code)."""
+    for path in folder.rglob("*.py"):
+        try:
+            compile(path.read_text(), str(path), "exec")
+        except SyntaxError as exc:
+            raise StartModuleError(f"The new module does not compile: {exc}") from exc
 
 
-def _catalog(source: Path, target: Path, code: str, name: str, kept: set[str]) -> None:
-    """A locale of the new module: cc's entries used by the shape, renamed, compiled."""
-    catalog = polib.pofile(str(source))
-    for entry in list(catalog):
-        used = [(path, line) for path, line in entry.occurrences if path in kept]
-        if entry.occurrences and not used:
-            catalog.remove(entry)
-            continue
-        renamed = rename(entry.msgid, code, name)
-        if renamed != entry.msgid:  # a new text: cc's translation no longer fits
-            entry.msgid, entry.msgstr = renamed, ""
-        entry.occurrences = [(rename(path, code, name), line) for path, line in used]
-    target.parent.mkdir(parents=True, exist_ok=True)
-    catalog.save(str(target))
-    catalog.save_as_mofile(str(target.with_suffix(".mo")))
-
-
-def build(code: str, name: str, source: Path, target: Path) -> list[Path]:
-    """Write the new module into `target` (an empty folder); return the files written."""
-    files = shape_files(source)
-    kept = {path.as_posix() for path in files}
-    written: list[Path] = []
-    for relative in files:
-        destination = target / rename(relative.as_posix(), code, name)
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        origin = source / relative
-        if origin.suffix == ".po":
-            _catalog(origin, destination, code, name, kept)
-            written += [destination, destination.with_suffix(".mo")]
-            continue
-        if origin.suffix in TEXT_SUFFIXES:
-            text = without_cc_only_blocks(origin.read_text(), f"apps/cc/{relative}")
-            destination.write_text(rename(text, code, name))
-        else:
-            shutil.copyfile(origin, destination)
-        written.append(destination)
-    _tidy_python(target)
-    return [path.relative_to(target) for path in written]
-
-
-def _tidy_python(folder: Path) -> None:
-    """Drop the imports the removed blocks used (ruff, F401), sort and format; then make sure
-    every file compiles."""
-    # While it is built outside apps/, ruff can't tell the new package is first-party.
+def _ruff(folder: Path) -> None:
+    """Sort imports and format, as the project does: Django writes migrations in its own
+    style, and a long code or name may need its lines wrapped."""
     ruff = [sys.executable, "-m", "ruff"]
-    first_party = ["--config", "lint.isort.known-first-party = ['apps']"]
-    steps = [
-        [*ruff, "check", "--quiet", "--fix", "--select", "F401,I", *first_party, str(folder)],
-        [*ruff, "format", "--quiet", str(folder)],
-    ]
-    for step in steps:
+    for step in ([*ruff, "check", "--quiet", "--fix", "--select", "I", str(folder)],
+                 [*ruff, "format", "--quiet", str(folder)]):  # fmt: skip
         try:
             done = subprocess.run(step, capture_output=True, text=True, check=False)
         except OSError as exc:
             raise StartModuleError(f"startmodule needs ruff (uv sync): {exc}") from exc
         if done.returncode != 0:
             raise StartModuleError(f"ruff failed on the new module:\n{done.stdout}{done.stderr}")
-    for path in folder.rglob("*.py"):
-        try:
-            compile(path.read_text(), str(path), "exec")
-        except SyntaxError as exc:
-            raise StartModuleError(f"The new module does not compile: {exc}") from exc
 
 
 def finish(code: str, apps_dir: Path) -> None:
@@ -252,11 +180,10 @@ def start_module(
 ) -> NewModule:
     apps_dir = project / "apps"
     validate(code, apps_dir, taken, registered)
-    source = apps_dir / GOLD_STANDARD
     folder = apps_dir / code
     staging = Path(tempfile.mkdtemp(prefix=".startmodule-", dir=None if dry_run else project))
     try:
-        built = build(code, name, source, staging / code)
+        built = build(code, name, staging / code)
         files = tuple(Path("apps") / code / path for path in built)
         if dry_run:
             return NewModule(code, name, folder, files)
@@ -265,7 +192,7 @@ def start_module(
         shutil.rmtree(staging, ignore_errors=True)
     try:
         finish(code, apps_dir)
-        _tidy_python(folder)  # the generated migrations too
+        _ruff(folder)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise

@@ -1,47 +1,8 @@
 import django_filters
-from django.db.models import Q, QuerySet
-from django.utils.translation import gettext_lazy as _
 
-from apps.cc.models import BaseLog, Module, PromptTrace
-from apps.core.api.filters import UTCDateTimeFilter
-from apps.core.memory import Level
+from apps.cc.models import Module
 
 
-class LogFilter(django_filters.FilterSet):
-    level = django_filters.ChoiceFilter(choices=Level.choices)
-    event_type = django_filters.CharFilter(field_name="event__event_type")
-    request_id = django_filters.CharFilter(field_name="event__request_id")
-    since = UTCDateTimeFilter(field_name="timestamp", lookup_expr="gte")
-    until = UTCDateTimeFilter(field_name="timestamp", lookup_expr="lt")
-    q = django_filters.CharFilter(method="search", label=_("Text in message or event type"))
-
-    class Meta:
-        model = BaseLog
-        fields = ["level", "event_type", "request_id", "since", "until", "q"]
-
-    def search(self, queryset: QuerySet[BaseLog], name: str, value: str) -> QuerySet[BaseLog]:
-        return queryset.filter(Q(message__icontains=value) | Q(event__event_type__icontains=value))
-
-
-class PromptTraceFilter(django_filters.FilterSet):
-    event_type = django_filters.CharFilter(field_name="base_log__event__event_type")
-    request_id = django_filters.CharFilter(field_name="base_log__event__request_id")
-    since = UTCDateTimeFilter(field_name="base_log__timestamp", lookup_expr="gte")
-    until = UTCDateTimeFilter(field_name="base_log__timestamp", lookup_expr="lt")
-    min_tokens = django_filters.NumberFilter(field_name="token_count", lookup_expr="gte")
-    q = django_filters.CharFilter(method="search", label=_("Text in prompt or response"))
-
-    class Meta:
-        model = PromptTrace
-        fields = ["event_type", "request_id", "since", "until", "min_tokens", "q"]
-
-    def search(
-        self, queryset: QuerySet[PromptTrace], name: str, value: str
-    ) -> QuerySet[PromptTrace]:
-        return queryset.filter(Q(prompt_text__icontains=value) | Q(response_text__icontains=value))
-
-
-# >>> cc only
 class ModuleFilter(django_filters.FilterSet):
     active = django_filters.BooleanFilter()
     name = django_filters.CharFilter()
@@ -49,6 +10,3 @@ class ModuleFilter(django_filters.FilterSet):
     class Meta:
         model = Module
         fields = ["active", "name"]
-
-
-# <<< cc only

@@ -1,22 +1,11 @@
 from rest_framework.routers import DefaultRouter
 
-from apps.cc.api.views import (
-    ConfigView,
-    HealthViewSet,
-    LogViewSet,
-    ModuleViewSet,
-    NoteViewSet,
-    PromptTraceViewSet,
-)
+from apps.cc.api.views import ConfigView, HealthViewSet, ModuleViewSet
+from apps.core.memory.viewsets import memory_routes
 
 router = DefaultRouter()
-router.register("logs", LogViewSet, basename="log")
-router.register("prompt-traces", PromptTraceViewSet, basename="prompt-trace")
-router.register("notes", NoteViewSet, basename="note")
-router.register("", HealthViewSet, basename="health")
-# >>> cc only
+memory_routes(router, "cc", health_viewset=HealthViewSet)
 router.register("modules", ModuleViewSet, basename="module")
 router.register("", ConfigView, basename="config")
-# <<< cc only
 
 urlpatterns = router.urls

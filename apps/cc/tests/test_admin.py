@@ -1,44 +1,14 @@
-"""cc's admin pages render for a superuser."""
+"""cc's own admin: governance and the dashboard (its L1 memory pages:
+apps/core/tests/memory_contract/test_admin.py)."""
 
 import pytest
 from django.contrib.auth.models import User
 
-from apps.cc.models import BaseLog
-from apps.core.services import log_l1
 from apps.core.testing import grant
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("model", ["baselog", "eventlog", "prompttrace", "scratchnote"])
-def test_changelists_render(client, highway, model):
-    log_l1("cc", "chapter.drafted", "Drafted chapter 3", prompt={"prompt_text": "Draft it"})
-    client.force_login(User.objects.create_superuser("root"))
-    assert client.get(f"/admin/cc/{model}/").status_code == 200
-
-
-def test_the_notes_add_form_renders(admin_client):
-    assert admin_client.get("/admin/cc/scratchnote/add/").status_code == 200
-
-
-def test_a_log_shows_its_event_and_prompt_inline(client, highway):
-    recorded = log_l1("cc", "chapter.drafted", "Drafted chapter 3", prompt={"prompt_text": "Draft"})
-    client.force_login(User.objects.create_superuser("root"))
-    page = client.get(f"/admin/cc/baselog/{recorded.base_log_id}/change/").content.decode()
-    assert "chapter.drafted" in page and "Draft" in page
-
-
-def test_the_modules_overview_page_shows_its_memory(client, highway):
-    log_l1("cc", "chapter.drafted", "Drafted chapter 3", level="warning")
-    client.force_login(User.objects.create_superuser("root"))
-    page = client.get("/admin/cos/cc/")
-    assert page.status_code == 200
-    text = page.content.decode()
-    assert "Drafted chapter 3" in text and "chapter.drafted" in text and "warning" in text
-    assert client.get("/admin/").content.decode().count('href="/admin/cos/cc/"') >= 1
-
-
-# >>> cc only: governance from the admin
 def run_action(client, action, names, reason=None):
     from apps.cc.models import Module
 
@@ -93,8 +63,8 @@ def test_disabling_a_module_with_what_requires_it_in_one_go(admin_client):
 
 
 def test_the_audit_trail_is_read_only(admin_client):
-    from apps.cc import services
     from apps.cc.models import ModuleStateChange
+    from apps.core.governance import services
 
     services.disable_module("sidecar")
     change = ModuleStateChange.objects.get()
@@ -127,25 +97,6 @@ def test_tokens_for_agents_are_issued_and_revoked_in_the_admin(admin_client, hig
     assert api.get("/api/cc/logs/").status_code == 401
 
 
-# <<< cc only
-
-
-# --- L1 records are a record; module pages need the module's permission -------------------------
-@pytest.mark.parametrize("model", ["baselog", "eventlog", "prompttrace"])
-def test_l1_records_cannot_be_added_in_the_admin(admin_client, model):
-    assert admin_client.get(f"/admin/cc/{model}/add/").status_code == 403
-
-
-def test_an_l1_record_is_shown_read_only_and_cannot_be_changed_or_deleted(admin_client):
-    recorded = log_l1("cc", "chapter.drafted", "Drafted", payload={"n": 1})
-    url = f"/admin/cc/baselog/{recorded.base_log_id}/change/"
-    page = admin_client.get(url).content.decode()
-    assert "Drafted" in page and 'name="_save"' not in page
-    admin_client.post(url, {"level": "error", "message": "Rewritten"})
-    assert admin_client.get(f"/admin/cc/baselog/{recorded.base_log_id}/delete/").status_code == 403
-    assert BaseLog.objects.get(pk=recorded.base_log_id).message == "Drafted"
-
-
 def staff_member(name, *modules):
     user = User.objects.create_user(name, is_staff=True)
     for module in modules:
@@ -153,21 +104,8 @@ def staff_member(name, *modules):
     return user
 
 
-def test_a_module_page_needs_the_modules_view_permission(client, highway):
-    client.force_login(staff_member("outsider"))
-    assert client.get("/admin/cos/cc/").status_code == 403
-    assert 'href="/admin/cos/cc/"' not in client.get("/admin/").content.decode()
-    client.force_login(staff_member("insider", "cc"))
-    assert client.get("/admin/cos/cc/").status_code == 200
-    assert 'href="/admin/cos/cc/"' in client.get("/admin/").content.decode()
-
-
-# >>> cc only
 def test_the_dashboard_shows_tiles_only_of_modules_the_user_may_view(client, highway):
     client.force_login(staff_member("prober", "probe"))
     page = client.get("/admin/").content.decode()
     assert 'data-module="probe"' in page
     assert 'data-module="cc"' not in page
-
-
-# <<< cc only

@@ -6,8 +6,8 @@ from django.contrib.auth.models import User
 from django.utils import translation
 from rest_framework.test import APIClient
 
-from apps.cc import services
 from apps.cc.models import Module
+from apps.core.governance import services
 from apps.core.highway.publisher import publish
 from apps.core.testing import user_with_access
 

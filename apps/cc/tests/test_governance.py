@@ -12,9 +12,9 @@ from django.contrib.auth.models import User
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from apps.cc import services
 from apps.cc.models import Module, ModuleStateChange
 from apps.core import governance
+from apps.core.governance import services
 from apps.core.highway.consuming import SubscriberRunner
 from apps.core.highway.envelope import Event
 from apps.core.highway.subscribers import Subscriber

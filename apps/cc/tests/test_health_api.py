@@ -1,5 +1,6 @@
-"""The module's health endpoints: real checks; the module's own for those who may view it, the
-whole system's (ping, redis-health, system-health) for operators (who else: test_access_closed)."""
+"""cc's health endpoints over every module and engine: real checks, for operators (who else:
+apps/core/tests/test_access_closed.py; health/ and status/:
+apps/core/tests/memory_contract/test_health_api.py)."""
 
 import pytest
 from rest_framework.test import APIClient
@@ -12,29 +13,12 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def viewer(highway):
-    api = APIClient()
-    api.force_authenticate(user_with_access("viewer", "cc"))
-    return api
-
-
-@pytest.fixture
 def operations(highway):
     api = APIClient()
     api.force_authenticate(operator())
     return api
 
 
-def test_health_runs_ccs_own_check(viewer):
-    body = viewer.get("/api/cc/health/").json()
-    assert body["name"] == "cc" and body["status"] == "up" and body["latency_ms"] >= 0
-
-
-def test_status_is_ok(viewer):
-    assert viewer.get("/api/cc/status/").json() == {"status": "ok"}
-
-
-# >>> cc only
 def test_ping_runs_the_named_modules_real_check(operations):
     body = operations.post("/api/cc/ping/", {"module": "probe"}, format="json").json()
     assert body["module"] == "probe" and body["status"] == "up"
@@ -100,6 +84,3 @@ def test_config_needs_a_login_and_lists_the_loaded_modules(highway):
     api.force_authenticate(user_with_access("author", "cc"))
     body = api.get("/api/cc/config/").json()
     assert body["version"] == "0.1.0" and {"core", "cc", "probe"} <= set(body["modules_loaded"])
-
-
-# <<< cc only

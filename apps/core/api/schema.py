@@ -1,7 +1,8 @@
 """How every COS API is described in the OpenAPI document, decided once (DEFAULT_SCHEMA_CLASS).
 
-- Components are named after their module (`CcLog`, `BooksLog`): modules cloned from one another
-  declare the same serializer names, and two modules must never collide.
+- Components are named after their module (`CcLog`, `BooksLog`): modules declare the same
+  serializer names, and two modules must never collide. The L1 memory kit's serializers
+  (apps.core.memory) are named after the module serving them: each module documents its own.
 - Every operation lists the errors it can answer, all in the one error shape (`Error`,
   apps.core.api.errors), from what the view really does:
   401 for any request with a bad token (authentication runs before permissions, even on public
@@ -48,6 +49,9 @@ RETRY_AFTER = {
 }
 
 
+KIT_PACKAGE = "apps.core.memory."
+
+
 def camel(code: str) -> str:
     return "".join(part.capitalize() for part in code.split("_"))
 
@@ -61,8 +65,10 @@ def module_code_of(python_module: str) -> str | None:
 class ModuleAutoSchema(AutoSchema):
     def get_serializer_name(self, serializer: Any, direction: Any) -> str:
         name = super().get_serializer_name(serializer, direction)
-        # The serializer's module; for one from outside COS, the module serving it.
-        code = module_code_of(type(serializer).__module__) or self._module_code()
+        # The serializer's module; for the kit's or one from outside COS, the module serving it.
+        owner = type(serializer).__module__
+        kit = owner.startswith(KIT_PACKAGE)
+        code = (None if kit else module_code_of(owner)) or self._module_code()
         return camel(code) + name if code else name
 
     def get_operation(

@@ -27,6 +27,8 @@ from apps.core.highway.streams import (
     EVENT_FIELD,
     dead_letter_key,
     decode,
+    done_key,
+    errors_key,
     is_pattern,
     matches,
 )
@@ -284,10 +286,10 @@ class SubscriberRunner:
         )  # fmt: skip
 
     def _done_key(self, event_id: str) -> str:
-        return f"cos:done:{self.group}:{event_id}"
+        return done_key(self.group, event_id)
 
     def _errors_key(self) -> str:
-        return f"cos:errors:{self.group}"
+        return errors_key(self.group)
 
 
 async def run_subscribers(

@@ -1,5 +1,7 @@
 """Redis Streams layout: one stream per channel, named as the channel; dead letters in
-`dlq:<channel>`; every channel ever published is listed in the set `cos:channels`."""
+`dlq:<channel>`; every channel ever published is listed in the set `cos:channels`. A consumer
+group keeps the ids of events it handled in `cos:done:<group>:<event id>` and its handlers'
+last errors in the hash `cos:errors:<group>`."""
 
 from __future__ import annotations
 
@@ -17,8 +19,19 @@ def stream_key(channel: str) -> str:
     return channel
 
 
+DEAD_LETTER_PREFIX = "dlq:"
+
+
 def dead_letter_key(channel: str) -> str:
-    return f"dlq:{channel}"
+    return f"{DEAD_LETTER_PREFIX}{channel}"
+
+
+def done_key(group: str, event_id: str) -> str:
+    return f"cos:done:{group}:{event_id}"
+
+
+def errors_key(group: str) -> str:
+    return f"cos:errors:{group}"
 
 
 def is_pattern(name: str) -> bool:

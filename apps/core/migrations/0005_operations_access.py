@@ -3,7 +3,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("core", "0003_outbox_commit_order"),
+        ("core", "0004_module_registry"),
     ]
 
     operations = [

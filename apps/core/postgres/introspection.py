@@ -9,7 +9,7 @@ from django.db.backends.postgresql.introspection import (
 )
 from django.db.backends.postgresql.introspection import TableInfo
 
-from apps.core.schemas import schema_table, split_table
+from apps.core.schemas import existing_table, split_table
 
 SYSTEM_SCHEMAS = ("pg_catalog", "pg_toast", "information_schema")
 
@@ -39,8 +39,8 @@ class DatabaseIntrospection(StockIntrospection):
         )
         tables = []
         for schema, name, kind, comment, visible in cursor.fetchall():
-            qualified = name if visible else schema_table(schema, name)
-            if qualified not in self.ignored_tables:
+            qualified = name if visible else existing_table(schema, name)
+            if qualified is not None and qualified not in self.ignored_tables:
                 tables.append(TableInfo(qualified, kind, comment))
         return tables
 
@@ -99,13 +99,12 @@ class DatabaseIntrospection(StockIntrospection):
             """,
             [schema, table],
         )
-        return {
-            column: (
-                other_column,
-                other_table if visible else schema_table(other_schema, other_table),
-            )
-            for column, other_schema, other_table, other_column, visible in cursor.fetchall()
-        }
+        relations = {}
+        for column, other_schema, other_table, other_column, visible in cursor.fetchall():
+            target = other_table if visible else existing_table(other_schema, other_table)
+            if target is not None:
+                relations[column] = (other_column, target)
+        return relations
 
     def get_constraints(self, cursor: Any, table_name: str) -> Any:
         with self._schema_of(cursor, table_name) as table:

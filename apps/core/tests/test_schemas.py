@@ -3,12 +3,15 @@
 import io
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, migrations
 from django.db.backends.postgresql.introspection import (
     DatabaseIntrospection as StockIntrospection,
 )
+from django.db.migrations.state import ProjectState
 from django.test import TransactionTestCase
+from psycopg import sql
 
 from apps.core.schemas import schema_table, split_table
 from tests.modules.probe.models import Item, ItemNote, Tag
@@ -115,3 +118,77 @@ class TransactionTestCasesDoNotLeakRows(TransactionTestCase):
     def test_second(self):
         Tag.objects.create(label="unique")
         assert Tag.objects.count() == 1
+
+
+# Tables another application keeps in the same database, under names no module would use.
+FOREIGN_TABLES = [
+    ("Shared App", "Orders"),
+    ("shared_app", "order.lines"),
+    ("shared_app", "with space"),
+    ("shared_app", 'say "hi"'),
+    ('odd"schema', "plain"),
+]
+
+
+@pytest.fixture
+def foreign_tables(db):
+    def statement(template, *names):
+        return sql.SQL(template).format(*names).as_string(connection.connection)
+
+    with connection.cursor() as cursor:
+        for schema, table in FOREIGN_TABLES:
+            cursor.execute(statement("CREATE SCHEMA IF NOT EXISTS {}", sql.Identifier(schema)))
+            cursor.execute(
+                statement("CREATE TABLE {} (id int PRIMARY KEY)", sql.Identifier(schema, table))
+            )
+
+
+@pytest.mark.usefixtures("foreign_tables")
+def test_tables_with_odd_names_in_other_schemas_do_not_break_introspection():
+    names = set(connection.introspection.table_names())
+    assert {'Shared App"."Orders', 'shared_app"."order.lines', 'shared_app"."with space'} <= names
+    assert not any("hi" in name or "odd" in name for name in names)  # unnameable: left out
+    with connection.cursor() as cursor:
+        columns = connection.introspection.get_table_description(cursor, 'Shared App"."Orders')
+    assert [c.name for c in columns] == ["id"]
+    out = io.StringIO()
+    call_command("migrate", verbosity=1, stdout=out)  # reads the table list first
+    assert "No migrations to apply" in out.getvalue()
+    call_command("check", databases=["default"], stdout=io.StringIO())
+    call_command("inspectdb", stdout=io.StringIO())
+
+
+def probe_tables():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT table_schema, table_name FROM information_schema.tables "
+            "WHERE table_schema IN ('probe', 'mem0_probe')"
+        )
+        return set(cursor.fetchall())
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("new_table", "moved"),
+    [
+        ('probe"."renamed_item', {("probe", "renamed_item"), ("probe", "renamed_item_tags")}),
+        ('mem0_probe"."item', {("mem0_probe", "item"), ("mem0_probe", "item_tags")}),
+        ('mem0_probe"."old_item', {("mem0_probe", "old_item"), ("mem0_probe", "old_item_tags")}),
+    ],
+)
+def test_alter_model_table_renames_and_moves_a_module_table(new_table, moved):
+    """The migration operation, forwards and back, on a table with rows and an M2M table."""
+    Item.objects.create(title="kept").tags.add(Tag.objects.create(label="poetry"))
+    operation = migrations.AlterModelTable("item", new_table)
+    before = ProjectState.from_apps(django_apps)
+    after = before.clone()
+    operation.state_forwards("probe", after)
+    with connection.schema_editor() as editor:
+        operation.database_forwards("probe", editor, before, after)
+    assert probe_tables() == PROBE_TABLES - {("probe", "item"), ("probe", "item_tags")} | moved
+    renamed = after.apps.get_model("probe", "item")
+    assert [(i.title, i.tags.count()) for i in renamed.objects.all()] == [("kept", 1)]
+    with connection.schema_editor() as editor:
+        operation.database_backwards("probe", editor, after, before)
+    assert probe_tables() == PROBE_TABLES
+    assert Item.objects.get().tags.get().label == "poetry"

@@ -13,8 +13,10 @@ from apps.core.removemodule import RemoveModuleError, plan_removal, remove_modul
 class Command(BaseCommand):
     help = (
         "Remove a module: drop its schemas (all their tables), its migration records, content "
-        "types and permissions, and delete its folder. Refuses core modules and modules that "
-        "others require."
+        "types, permissions, undelivered outbox events and registry row, its Redis streams, "
+        "consumer groups and keys, and delete its folder. Refuses core modules, modules that "
+        "others require and modules whose schemas objects elsewhere depend on (views, foreign "
+        "keys...)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -29,18 +31,18 @@ class Command(BaseCommand):
         schemas = ", ".join(removal.schemas)
         self.stdout.write(
             f"This deletes module '{code}' for good: schemas {schemas} with all their data, "
-            f"and the folder {removal.folder}."
+            f"its events in Redis and the folder {removal.folder}."
         )
         if not yes:
             if not options.get("interactive", True) or not self.stdin_is_a_terminal():
                 raise CommandError("Not confirmed: pass --yes to remove without a question.")
             if input(f"Type the module code ({code}) to confirm: ").strip() != code:
                 raise CommandError("Not confirmed: nothing was removed.")
-        remove_module(removal)
-        self.stdout.write(
-            self.style.SUCCESS(f"Module '{code}' removed.")
-            + " Restart serve. Its events stay in Redis until their streams are trimmed."
-        )
+        try:
+            remove_module(removal)
+        except RemoveModuleError as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(self.style.SUCCESS(f"Module '{code}' removed.") + " Restart serve.")
 
     @staticmethod
     def stdin_is_a_terminal() -> bool:

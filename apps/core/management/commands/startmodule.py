@@ -15,8 +15,8 @@ from apps.core.startmodule import StartModuleError, default_name, start_module
 
 class Command(BaseCommand):
     help = (
-        "Create a new COS module in apps/<code>, cloned from the Control Center's module shape, "
-        "with fresh migrations, its module map and passing tests."
+        "Create a new COS module in apps/<code>, rendered from the module template (it uses "
+        "core's L1 memory kit), with fresh migrations, its module map and passing tests."
     )
     requires_system_checks: Any = []  # the new module is checked in full once it is in place
 

@@ -1,18 +1,17 @@
-"""Module governance as every module sees it: is a module enabled, and if not, why.
+"""Module states as every enforcement point sees them: is a module enabled, and if not, why.
 
-The state itself (its table, the audit trail, the enable/disable rules) belongs to the module
-that provides the `module_states` contract (cc). Core only reads it, through the registry, so
-core never imports cc. Every API request, websocket subscription and subscriber loop asks, so
-the answer is cached in the process for `COS_MODULE_STATE_CACHE_S` seconds (2 by default): a
-change made in another process is seen within that time, one made in this process at once.
-With no provider installed, every module is enabled.
+Every API request, websocket subscription and subscriber loop asks, so the answer (read from
+the registry, governance.models.Module) is cached in the process for `COS_MODULE_STATE_CACHE_S`
+seconds (2 by default): a change made in another process is seen within that time, one made in
+this process at once (governance.services invalidates the cache). A module without a registry
+row (not synced yet) is enabled.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -24,7 +23,6 @@ from django.utils.translation import gettext as _
 from apps.core import registry
 from apps.core.modules import ModuleKind
 
-CONTRACT = "module_states"
 logger = logging.getLogger(__name__)
 
 
@@ -35,8 +33,6 @@ class ModuleState:
     reason: str = ""
     changed_at: datetime | None = None
 
-
-ModuleStateSource = Callable[[], Mapping[str, ModuleState]]
 
 _cached: tuple[float, dict[str, ModuleState]] | None = None
 
@@ -49,14 +45,13 @@ def _fresh() -> dict[str, ModuleState] | None:
 
 
 def module_states() -> dict[str, ModuleState]:
-    """States of the modules the provider knows; a module it doesn't know is enabled."""
+    """States of the registered modules; a module the registry doesn't know is enabled."""
     global _cached
     fresh = _fresh()
     if fresh is not None:
         return fresh
-    source: ModuleStateSource | None = registry.contract(CONTRACT)
     try:
-        states = dict(source()) if source is not None else {}
+        states = _read()
     except DatabaseError as exc:
         # The database is down or not migrated yet: keep the last known states (or none).
         # Whatever the module would do next needs the database too and will fail on its own.
@@ -64,6 +59,18 @@ def module_states() -> dict[str, ModuleState]:
         states = _cached[1] if _cached is not None else {}
     _cached = (time.monotonic(), states)
     return states
+
+
+def _read() -> dict[str, ModuleState]:
+    # Imported here: this file is imported while Django loads apps (the admin site is an app).
+    from apps.core.governance.models import Module
+
+    return {
+        name: ModuleState(code=name, enabled=active, reason=reason, changed_at=updated_at)
+        for name, active, reason, updated_at in Module.objects.values_list(
+            "name", "active", "reason", "updated_at"
+        )
+    }
 
 
 async def amodule_states() -> dict[str, ModuleState]:
@@ -74,7 +81,7 @@ async def amodule_states() -> dict[str, ModuleState]:
 
 
 def invalidate() -> None:
-    """Forget the cached states (the provider calls it when a state changes)."""
+    """Forget the cached states (governance.services calls it when a state changes)."""
     global _cached
     _cached = None
 

@@ -6,28 +6,23 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from apps.cc.models import BaseLog
 from apps.core.services import log_l1
-from apps.core.testing import user_with_access
 
 pytestmark = pytest.mark.django_db
-URL = "/api/cc/logs/"
 
 
 @pytest.fixture
-def api(highway):
-    client = APIClient()
-    client.force_authenticate(user_with_access("author", "cc", write=True))
-    return client
+def url(api_root):
+    return f"{api_root}/logs/"
 
 
-def test_anonymous_requests_get_401(highway):
-    assert APIClient().get(URL).status_code == 401
+def test_anonymous_requests_get_401(highway, url):
+    assert APIClient().get(url).status_code == 401
 
 
-def test_post_writes_a_log(api):
+def test_post_writes_a_log(api, url, memory):
     response = api.post(
-        URL,
+        url,
         {"message": "Outline ready", "event_type": "outline.ready", "payload": {"book": 1},
          "prompt": {"prompt_text": "Outline book 1", "token_count": 90}},
         format="json",
@@ -36,7 +31,7 @@ def test_post_writes_a_log(api):
     body = response.json()
     assert body["event_type"] == "outline.ready" and body["prompt"]["token_count"] == 90
     assert body["request_id"] == response["X-Request-ID"]
-    assert BaseLog.objects.filter(pk=body["id"]).exists()
+    assert memory.base_log.objects.filter(pk=body["id"]).exists()
 
 
 @pytest.mark.parametrize(
@@ -48,20 +43,22 @@ def test_post_writes_a_log(api):
         ({"message": "m", "prompt": {"token_count": -1}}, {"prompt"}),
     ],
 )
-def test_post_validation_names_each_field(api, data, fields):
-    response = api.post(URL, data, format="json")
+def test_post_validation_names_each_field(api, url, data, fields):
+    response = api.post(url, data, format="json")
     assert response.status_code == 400
     assert set(response.json()["errors"]) == fields
 
 
-def test_get_filters_by_level_event_type_request_id_time_and_text(api):
-    log_l1("cc", "chapter.drafted", "Chapter one drafted", level="info")
-    log_l1("cc", "chapter.failed", "Chapter two failed", level="error")
-    old = log_l1("cc", "chapter.drafted", "Ancient entry")
-    BaseLog.objects.filter(pk=old.base_log_id).update(timestamp=timezone.now() - timedelta(days=30))
+def test_get_filters_by_level_event_type_request_id_time_and_text(api, url, memory_module, memory):
+    log_l1(memory_module, "chapter.drafted", "Chapter one drafted", level="info")
+    log_l1(memory_module, "chapter.failed", "Chapter two failed", level="error")
+    old = log_l1(memory_module, "chapter.drafted", "Ancient entry")
+    memory.base_log.objects.filter(pk=old.base_log_id).update(
+        timestamp=timezone.now() - timedelta(days=30)
+    )
 
     def messages(**params):
-        return [row["message"] for row in api.get(URL, params).json()["results"]]
+        return [row["message"] for row in api.get(url, params).json()["results"]]
 
     assert messages(level="error") == ["Chapter two failed"]
     assert messages(event_type="chapter.drafted") == ["Chapter one drafted", "Ancient entry"]
@@ -69,13 +66,13 @@ def test_get_filters_by_level_event_type_request_id_time_and_text(api):
     since = (timezone.now() - timedelta(days=1)).isoformat()
     assert "Ancient entry" not in messages(since=since)
     assert messages(q="two") == ["Chapter two failed"]
-    assert api.get(URL, {"level": "loud"}).status_code == 400
+    assert api.get(url, {"level": "loud"}).status_code == 400
 
 
-def test_get_pages_with_a_cursor(api):
+def test_get_pages_with_a_cursor(api, url, memory_module):
     for n in range(5):
-        log_l1("cc", "n", f"entry {n}")
-    first = api.get(URL, {"limit": 2}).json()
+        log_l1(memory_module, "n", f"entry {n}")
+    first = api.get(url, {"limit": 2}).json()
     assert [r["message"] for r in first["results"]] == ["entry 4", "entry 3"]
     second = api.get(first["next"]).json()
     assert [r["message"] for r in second["results"]] == ["entry 2", "entry 1"]

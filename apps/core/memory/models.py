@@ -1,5 +1,6 @@
-"""L1 memory, a capability of every module: abstract models each module makes concrete in its
-`mem0_<code>` schema (cc is the example), and the lookup of a module's concrete models.
+"""The L1 memory tables: abstract models each module makes concrete in its `mem0_<code>` schema
+(four one-line subclasses, see apps/cc/models.py), and the lookup of a module's concrete models
+by its code, which every other part of the kit goes through.
 
 Relations name "BaseLog" without an app label, so each module's EventLog and PromptTrace point
 at that module's own BaseLog.
@@ -131,3 +132,17 @@ def memory_models(module: str) -> MemoryModels:
     if base_log is None or event_log is None or prompt_trace is None:
         raise NoMemory(f"Module {module!r} has no L1 memory models (mem0_{module}).")
     return MemoryModels(base_log, event_log, prompt_trace, concrete(AbstractScratchNote))
+
+
+def memory_modules() -> list[str]:
+    """The codes of the installed modules with L1 memory, in registry order."""
+    from apps.core.registry import modules
+
+    found = []
+    for definition in modules():
+        try:
+            memory_models(definition.code)
+        except NoMemory:
+            continue
+        found.append(definition.code)
+    return found
