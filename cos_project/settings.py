@@ -209,10 +209,13 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True
 
 # --- API --------------------------------------------------------------------------------------
+# Seconds a process trusts a token it has looked up (apps/core/api/authentication.py): a token
+# deleted, or its user deactivated, in another process stops working within this time. 0: no cache.
+COS_TOKEN_CACHE_S = env.float("COS_TOKEN_CACHE_S", default=5.0)
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header turns "not logged in" into 401, not 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "apps.core.api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     # Signed in, the module enabled, and the module's view (reads) or write permission.
