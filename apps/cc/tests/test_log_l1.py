@@ -111,9 +111,11 @@ def test_log_event_records_any_source(highway):
 
 def test_the_rows_are_written_in_one_statement(highway, django_capture_on_commit_callbacks):
     prompt = {"prompt_text": "p", "response_text": "r", "execution_time_ms": 1.5}
-    with CaptureQueriesContext(connection) as queries:
-        with django_capture_on_commit_callbacks() as delivered:
-            recorded = log_l1("cc", "x", "m", payload={"a": 1}, prompt=prompt)
+    with (
+        CaptureQueriesContext(connection) as queries,
+        django_capture_on_commit_callbacks() as delivered,
+    ):
+        recorded = log_l1("cc", "x", "m", payload={"a": 1}, prompt=prompt)
     writes = [q["sql"] for q in queries.captured_queries if "INSERT" in q["sql"]]
     assert len(writes) == 1 and len(delivered) == 1
     base = BaseLog.objects.select_related("event", "prompt").get(pk=recorded.base_log_id)
