@@ -45,11 +45,11 @@ class DatabaseWrapper(base.DatabaseWrapper):
             pool._check = check_after_idle
         return pool
 
-    def _configure_connection(self, connection: Any) -> Any:  # type: ignore[misc]
+    def _configure_connection(self, connection: Any) -> Any:
         setattr(connection, _IDLE_SINCE, time.monotonic())
-        return super()._configure_connection(connection)
+        return super()._configure_connection(connection)  # type: ignore[misc]
 
-    def _close(self) -> None:  # type: ignore[misc]
+    def _close(self) -> None:
         if self.connection is not None:
             setattr(self.connection, _IDLE_SINCE, time.monotonic())
-        super()._close()
+        super()._close()  # type: ignore[misc]

@@ -33,7 +33,7 @@ def test_a_connection_idle_longer_is_checked():
 
 @pytest.mark.django_db
 def test_the_pool_checks_by_idle_time_and_stamps_returned_connections():
-    pool = connection.pool
+    pool = connection.pool  # type: ignore[attr-defined]
     if pool is None:
         pytest.skip("DATABASE_POOL is off")
     assert pool._check is base.check_after_idle
