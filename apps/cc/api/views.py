@@ -37,6 +37,7 @@ from apps.cc.api.serializers import (
     StateChangeRequestSerializer,
     StateChangeResultSerializer,
     SystemHealthSerializer,
+    log_representation,
 )
 from apps.cc.models import Module, ScratchNote, StateChangeVia
 from apps.core import health, registry
@@ -70,7 +71,7 @@ class LogViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
         incoming = LogWriteSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         recorded = log_l1("cc", **incoming.validated_data)
-        return Response(LogSerializer(recorded.base_log).data, status=status.HTTP_201_CREATED)
+        return Response(log_representation(recorded.base_log), status=status.HTTP_201_CREATED)
 
 
 @extend_schema(tags=["cc"])
