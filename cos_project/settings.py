@@ -151,8 +151,10 @@ _database["HOST"] = unquote(_database.get("HOST", ""))
 _database["ENGINE"] = "apps.core.postgres"
 # A bounded pool (psycopg_pool through Django): a burst of requests waits for one of
 # DATABASE_POOL_MAX_SIZE connections instead of opening one each until PostgreSQL refuses
-# ("too many clients"). Pooled connections are checked before use (CONN_HEALTH_CHECKS), so a
-# PostgreSQL restart costs no request. Pooling requires CONN_MAX_AGE = 0.
+# ("too many clients"). Pooled connections idle for over a second are checked before use
+# (CONN_HEALTH_CHECKS; apps/core/postgres/base.py): after a PostgreSQL restart, at most one
+# request per connection used in the second before it is answered 503 (the connection is then
+# replaced). Pooling requires CONN_MAX_AGE = 0.
 _database["CONN_MAX_AGE"] = 0
 _database["CONN_HEALTH_CHECKS"] = True
 _database_options = _database.setdefault("OPTIONS", {})
@@ -276,6 +278,9 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True
 
 # --- API --------------------------------------------------------------------------------------
+# Seconds a process trusts a token it has looked up (apps/core/api/authentication.py): a token
+# deleted, or its user deactivated, in another process stops working within this time. 0: no cache.
+COS_TOKEN_CACHE_S = env.float("COS_TOKEN_CACHE_S", default=5.0)
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header turns "not logged in" into 401, not 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -64,9 +64,9 @@ def tables(database_url, schema):
 
 
 def registry_rows(connection, name):
-    return connection.execute("SELECT count(*) FROM cc.modules WHERE name = %s", [name]).fetchone()[
-        0
-    ]
+    return connection.execute(
+        "SELECT count(*) FROM core.modules WHERE name = %s", [name]
+    ).fetchone()[0]
 
 
 def test_a_new_module_works_at_once_and_can_be_removed_cleanly(project, env, scratch_database):

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.models import Model
 
-from apps.core.highway.publisher import publish
+from apps.core.highway.publisher import deliver_on_commit, outbox_values, prepare
 from apps.core.memory import AbstractBaseLog, Level, memory_models
+from apps.core.models import OutboxEntry
+from apps.core.postgres.inserts import Row, insert_rows
 from apps.core.request_context import current_request_id, current_trace_id, new_request_id
 
 MEMORY_EVENT = "mem0.recorded"
@@ -41,7 +45,8 @@ def log_l1(
     level: str = Level.INFO,
 ) -> Recorded:
     """Write a base log, its event log (when `event_type` is given) and its prompt trace (when
-    `prompt` is given) in one transaction; after commit the event goes out on
+    `prompt` is given) and the event's outbox row in one statement (apps.core.postgres.inserts:
+    one round trip); after commit the event goes out on
     `mem0.recorded.<module>`. The request id comes from the request in progress, else is new;
     the trace id from the current OpenTelemetry span, when there is one."""
     if level not in Level.values:
@@ -51,41 +56,49 @@ def log_l1(
     models = memory_models(module)
     request_id = current_request_id() or new_request_id()
     trace_id = current_trace_id()
-    with transaction.atomic():
-        base = models.base_log._default_manager.create(
-            level=level, message=message, payload=payload
-        )
-        event_log = None
-        if event_type:
-            event_log = models.event_log._default_manager.create(
-                base_log=base,
-                event_type=event_type,
-                event_data=payload or {},
-                request_id=request_id,
-                trace_id=trace_id or "",
-            )
-        trace = (
-            models.prompt_trace._default_manager.create(base_log=base, **prompt) if prompt else None
-        )
-        event = publish(
-            MEMORY_EVENT,
-            {
-                "event_type": event_type,
-                "level": level,
-                "message": message,
-                "payload": payload,
-                "prompt": bool(prompt),
-            },
-            source=module,
-            channel=memory_channel(module),
+    base = models.base_log(level=level, message=message, payload=payload)
+    event, event_payload = prepare(
+        MEMORY_EVENT,
+        {
+            "event_type": event_type,
+            "level": level,
+            "message": message,
+            "payload": payload,
+            "prompt": bool(prompt),
+        },
+        source=module,
+        channel=memory_channel(module),
+        request_id=request_id,
+        trace_id=trace_id,
+        base_log_id=str(base.pk),
+    )
+    event_log = (
+        models.event_log(
+            base_log=base,
+            event_type=event_type,
+            event_data=payload or {},
             request_id=request_id,
-            trace_id=trace_id,
-            base_log_id=str(base.pk),
+            trace_id=trace_id or "",
         )
-    if trace is None:  # `base.prompt` then reads as missing without a query
-        type(base).prompt.related.set_cached_value(base, None)  # type: ignore[attr-defined]
-    if event_log is None:
-        type(base).event.related.set_cached_value(base, None)  # type: ignore[attr-defined]
+        if event_type
+        else None
+    )
+    trace = models.prompt_trace(base_log=base, **prompt) if prompt else None
+    written = [row for row in (base, event_log, trace) if row is not None]
+    rows: list[Row] = [(type(row), _values(row)) for row in written]
+    rows.append((OutboxEntry, outbox_values(event, event_payload)))
+    connection = connections[DEFAULT_DB_ALIAS]
+    # One statement is atomic by itself; inside a caller's transaction a savepoint keeps a
+    # failure from spoiling it, as `transaction.atomic()` did for the ORM inserts.
+    with transaction.atomic() if connection.in_atomic_block else nullcontext():
+        *keys, entry_id = insert_rows(rows)
+        deliver_on_commit(entry_id, event.channel, event_payload)
+    for row, key in zip(written, keys, strict=True):
+        row.pk = key
+        row._state.adding, row._state.db = False, DEFAULT_DB_ALIAS
+    # The base log answers `.event` and `.prompt` without a query (None when not written).
+    type(base).prompt.related.set_cached_value(base, trace)  # type: ignore[attr-defined]
+    type(base).event.related.set_cached_value(base, event_log)  # type: ignore[attr-defined]
     return Recorded(
         base_log=base,
         base_log_id=str(base.pk),
@@ -95,6 +108,10 @@ def log_l1(
         trace_id=trace_id,
         event_id=event.id,
     )
+
+
+def _values(row: Model) -> dict[str, Any]:
+    return {field.attname: getattr(row, field.attname) for field in row._meta.concrete_fields}
 
 
 def log_event(source: str, data: dict[str, Any], memo: str) -> Recorded:

@@ -40,6 +40,54 @@ def _check_declared(source: str, event_type: str) -> None:
         )
 
 
+def prepare(
+    event_type: str,
+    data: dict[str, Any],
+    *,
+    source: str,
+    channel: str | None = None,
+    request_id: str | None = None,
+    trace_id: str | None = None,
+    **extra: Any,
+) -> tuple[Event, bytes]:
+    """The event and its envelope as it goes on the stream, checked: what `publish` writes to
+    the outbox (apps.core.services writes it in the same statement as the log rows)."""
+    _check_declared(source, event_type)
+    event = Event(
+        type=event_type,
+        source=source,
+        channel=validate_channel(channel or event_type),
+        data=data,
+        request_id=request_id or current_request_id(),
+        trace_id=trace_id or current_trace_id(),
+        extra=extra,
+    )
+    try:
+        payload = event.to_bytes()
+    except (TypeError, orjson.JSONEncodeError) as exc:
+        raise InvalidEvent(f"event data is not JSON-serializable: {exc}") from exc
+    return event, payload
+
+
+def outbox_values(event: Event, payload: bytes) -> dict[str, Any]:
+    """An OutboxEntry row's values for a prepared event."""
+    return {"event_id": event.id, "channel": event.channel, "payload": payload}
+
+
+def deliver_on_commit(
+    entry_id: int, channel: str, payload: bytes, using: str = DEFAULT_DB_ALIAS
+) -> None:
+    """Hand the outbox row `entry_id` to the relay once the transaction commits (at once when
+    there is none: the row is committed already)."""
+
+    def deliver() -> None:
+        from apps.core.highway.relay import relay
+
+        relay().deliver_committed(entry_id, channel, payload, using=using)
+
+    transaction.on_commit(deliver, using=using)
+
+
 def publish(
     event_type: str,
     data: dict[str, Any],
@@ -56,28 +104,15 @@ def publish(
     A rolled-back transaction emits nothing. If Redis is down, the event waits in the outbox and
     the relay delivers it, in order, when Redis is back: the caller's request still succeeds.
     """
-    _check_declared(source, event_type)
-    event = Event(
-        type=event_type,
+    event, payload = prepare(
+        event_type,
+        data,
         source=source,
-        channel=validate_channel(channel or event_type),
-        data=data,
-        request_id=request_id or current_request_id(),
-        trace_id=trace_id or current_trace_id(),
-        extra=extra,
+        channel=channel,
+        request_id=request_id,
+        trace_id=trace_id,
+        **extra,
     )
-    try:
-        payload = event.to_bytes()
-    except (TypeError, orjson.JSONEncodeError) as exc:
-        raise InvalidEvent(f"event data is not JSON-serializable: {exc}") from exc
-    entry = OutboxEntry.objects.using(using).create(
-        event_id=event.id, channel=event.channel, payload=payload
-    )
-
-    def deliver() -> None:
-        from apps.core.highway.relay import relay
-
-        relay().deliver_committed(entry.pk, event.channel, payload, using=using)
-
-    transaction.on_commit(deliver, using=using)
+    entry = OutboxEntry.objects.using(using).create(**outbox_values(event, payload))
+    deliver_on_commit(entry.pk, event.channel, payload, using)
     return event

@@ -14,6 +14,12 @@ process left) also waits until a row's transaction finished longer ago than a fa
 horizon, not by `created_at`: a row written early in a long transaction is young when it
 commits, and its own fast path is then still sending it.
 
+Delivered marks. In a process whose relay thread runs (serve), the fast path only queues the
+row's id after `XADD`; the thread marks the queued rows delivered with one `UPDATE` every
+MARK_INTERVAL_S (a round trip per batch, not per event). Elsewhere (no relay thread) each row is
+marked at once, as before. Queued marks are written before any drain, and long before the sweep's
+grace, so neither sends a row again because its mark was still queued.
+
 Redis back before the breaker's recovery time: while the breaker is open the relay pings Redis
 itself on each sweep and drains as soon as it answers (the breaker still governs the fast path).
 """
@@ -51,6 +57,7 @@ logger = logging.getLogger(__name__)
 BACKLOG_RECHECK_S = 1.0
 
 Row = tuple[int, str, bytes]
+MARK_INTERVAL_S = 0.05  # how long the relay thread lets delivered marks gather
 DRAIN_LOCK_KEY = 0x636F735F72656C61  # "cos_rela": the advisory lock of the one drainer
 
 
@@ -61,6 +68,8 @@ class Relay:
         self.thread_running = False
         self._backlog_checked_at = 0.0
         self._horizons: deque[tuple[float, int]] = deque()  # (monotonic time, horizon) readings
+        self._marks: list[tuple[str, int]] = []  # (database alias, outbox id) to mark delivered
+        self._marks_lock = threading.Lock()
 
     # --- the fast path ------------------------------------------------------------------------
     def _send(self, rows: list[Row]) -> None:
@@ -90,11 +99,30 @@ class Relay:
             self._record_failure([entry_id], exc, using)
             self._to_backlog()
             return
+        if self.thread_running:
+            with self._marks_lock:
+                self._marks.append((using, entry_id))  # the relay thread marks them in batches
+        else:
+            self._mark_delivered(using, [entry_id])
+
+    def flush_marks(self) -> None:
+        """Mark the queued rows delivered: one UPDATE per database."""
+        with self._marks_lock:
+            marks, self._marks = self._marks, []
+        by_alias: dict[str, list[int]] = {}
+        for using, entry_id in marks:
+            by_alias.setdefault(using, []).append(entry_id)
+        for using, ids in by_alias.items():
+            self._mark_delivered(using, ids)
+
+    def _mark_delivered(self, using: str, ids: list[int]) -> None:
         try:
-            delivered = OutboxEntry.objects.using(using).filter(pk=entry_id)
+            delivered = OutboxEntry.objects.using(using).filter(pk__in=ids)
             delivered.update(delivered_at=timezone.now())
         except DatabaseError:
-            logger.exception("Event %s reached Redis but its outbox row was not marked", entry_id)
+            logger.exception(
+                "%d event(s) reached Redis but their outbox rows were not marked", len(ids)
+            )
 
     def _drain_here(self) -> None:
         """A process without a relay thread (compose's web, `serve --workers` processes)
@@ -116,6 +144,7 @@ class Relay:
 
         `min_age` None takes every row whose transaction has finished (backlog); otherwise only
         rows whose transaction finished at least `min_age` ago (the periodic sweep)."""
+        self.flush_marks()  # rows already sent must not look pending
         send = self._sender()
         if send is None:
             return 0
@@ -233,24 +262,32 @@ class RelayThread(threading.Thread):
     def run(self) -> None:
         interval = settings.COS_EVENTS["RELAY_INTERVAL"]
         full = True  # the first drain takes everything left from before
+        next_sweep = 0.0
         self.relay.thread_running = True
         try:
             while not self.stopping.is_set():
                 try:
                     # Woken by a deferred row, or in backlog: everything committed goes now.
                     full = full or self.relay.backlog.is_set()
-                    self.relay.drain(min_age=None if full else sweep_grace())
+                    if full or time.monotonic() >= next_sweep:
+                        next_sweep = time.monotonic() + interval  # failed or not
+                        self.relay.drain(min_age=None if full else sweep_grace())
+                    else:
+                        self.relay.flush_marks()
                 except DatabaseError as exc:  # PostgreSQL away: the next sweep tries again
                     logger.warning("Relay sweep could not reach the database: %s", exc)
                 except Exception:  # supervised: a failed sweep is logged, the next one runs
                     logger.exception("Relay sweep failed")
                 finally:
                     close_old_connections()
-                full = self.relay.wake.wait(interval)
+                full = self.relay.wake.wait(min(interval, MARK_INTERVAL_S))
                 self.relay.wake.clear()
         finally:
             self.relay.thread_running = False
-            close_old_connections()
+            try:
+                self.relay.flush_marks()
+            finally:
+                close_old_connections()
 
     def stop(self, timeout: float = 10) -> None:
         self.stopping.set()

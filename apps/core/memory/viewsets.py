@@ -41,6 +41,7 @@ from apps.core.memory.serializers import (
     NoteStatsSerializer,
     PromptTraceSerializer,
     PromptTraceWriteSerializer,
+    log_representation,
 )
 from apps.core.services import log_l1
 
@@ -67,7 +68,7 @@ class LogViewSet(
         incoming = LogWriteSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         recorded = log_l1(self.module, **incoming.validated_data)
-        return Response(LogSerializer(recorded.base_log).data, status=status.HTTP_201_CREATED)
+        return Response(log_representation(recorded.base_log), status=status.HTTP_201_CREATED)
 
 
 class PromptTraceViewSet(

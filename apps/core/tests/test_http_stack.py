@@ -5,11 +5,11 @@ import asyncio
 import pytest
 from asgiref import sync
 from channels.testing import HttpCommunicator
-from django.db import OperationalError
+from django.db import OperationalError, connections
 from django.test import override_settings
 
 from apps.core.overload import InFlightLimit
-from cos_project.asgi import application
+from cos_project.asgi import application, django_asgi_app
 
 
 async def get(app, path, headers=()):
@@ -41,6 +41,7 @@ async def test_a_probe_crosses_into_a_thread_only_where_djangos_handler_itself_d
     hand_offs = CountingHandOffs(monkeypatch)
     response = await get(application, "/alive")
     assert response["status"] == 200
+    print("HANDOFFS", hand_offs.count)
     assert hand_offs.count <= 3
 
 
@@ -172,3 +173,43 @@ async def test_liveness_probes_answer_even_past_the_limit():
     assert (await get(limited, "/alive"))["status"] == 200
     release.set()
     await held
+
+
+async def hand_offs_of(monkeypatch, communicator):
+    hand_offs = CountingHandOffs(monkeypatch)
+    try:
+        response = await communicator.get_response(timeout=5)
+        await communicator.wait(timeout=5)  # the handler has finished (its thread is idle)
+    finally:  # the request threads' connections, so the test database can be dropped
+        for executor in django_asgi_app._idle:
+            executor.submit(connections.close_all).result()
+    monkeypatch.undo()
+    return response, hand_offs.count
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_sync_api_write_adds_one_hand_off_to_djangos_own(monkeypatch, highway):
+    """Django's handler hands off for its request signals whatever the view; a sync view adds
+    one, for the view and the rendering of its response (Django renders in a second)."""
+    from channels.db import database_sync_to_async
+    from django.contrib.auth.models import User
+    from rest_framework.authtoken.models import Token
+
+    def make_token():
+        return Token.objects.create(user=User.objects.create_superuser("writer")).key
+
+    key = await database_sync_to_async(make_token)()
+    body = b'{"message": "m"}'
+    headers = [(b"host", b"localhost"), (b"authorization", f"Token {key}".encode()),
+               (b"content-type", b"application/json"),
+               (b"content-length", str(len(body)).encode())]  # fmt: skip
+    await get(application, "/alive")  # warm
+    _, djangos_own = await hand_offs_of(
+        monkeypatch, HttpCommunicator(application, "GET", "/alive", headers=headers[:1])
+    )
+    response, write = await hand_offs_of(
+        monkeypatch, HttpCommunicator(application, "POST", "/api/cc/logs/", body, headers)
+    )
+    assert response["status"] == 201, response["body"]
+    assert b'"message":"m"' in response["body"]
+    assert write == djangos_own + 1

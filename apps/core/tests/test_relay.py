@@ -224,3 +224,54 @@ def test_outbox_rows_record_their_transaction(channel):
     assert set(OutboxEntry.objects.filter(channel=channel).values_list("txid", flat=True)) == {
         current
     }
+
+
+# --- delivered marks --------------------------------------------------------------------------
+def test_with_the_relay_thread_running_delivered_rows_are_marked_in_one_update(
+    own_redis, channel, monkeypatch
+):
+    go = threading.Event()
+    batches = []
+    real_flush, real_mark = Relay.flush_marks, Relay._mark_delivered
+
+    def flush_when_told(self):
+        go.wait(10)  # the relay thread holds its marks until the test has queued three
+        real_flush(self)
+
+    def record(self, using, ids):
+        batches.append(sorted(ids))
+        real_mark(self, using, ids)
+
+    monkeypatch.setattr(Relay, "flush_marks", flush_when_told)
+    monkeypatch.setattr(Relay, "_mark_delivered", record)
+    entries = []
+    for n in range(3):
+        event = Event(type="probe.test.event", source="probe", channel=channel, data={"n": n})
+        entries.append(
+            OutboxEntry.objects.create(event_id=event.id, channel=channel, payload=event.to_bytes())
+        )
+    thread = RelayThread(relay())
+    thread.start()
+    try:
+        wait_for(lambda: relay().thread_running)
+        for entry in entries:
+            relay().deliver_committed(entry.pk, channel, bytes(entry.payload))
+        assert stream_numbers(own_redis, channel) == [0, 1, 2]  # sent at once
+        assert batches == []  # the marks wait for the relay thread
+        go.set()
+        pending = OutboxEntry.objects.filter(channel=channel, delivered_at__isnull=True)
+        wait_for(lambda: not pending.exists(), seconds=5)
+    finally:
+        go.set()
+        thread.stop()
+    assert batches == [sorted(entry.pk for entry in entries)]  # one UPDATE for the three
+    assert stream_numbers(own_redis, channel) == [0, 1, 2]  # and none sent twice
+
+
+def test_without_a_relay_thread_each_row_is_marked_at_once(own_redis, channel):
+    local = Relay()
+    event = Event(type="probe.test.event", source="probe", channel=channel, data={"n": 1})
+    entry = OutboxEntry.objects.create(event_id=event.id, channel=channel, payload=event.to_bytes())
+    local.deliver_committed(entry.pk, channel, bytes(entry.payload))
+    entry.refresh_from_db()
+    assert entry.delivered_at is not None

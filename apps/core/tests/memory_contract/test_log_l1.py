@@ -1,10 +1,11 @@
-"""log_l1 / log_event: one transaction, then the event on mem0.recorded.<module>."""
+"""log_l1 / log_event: one statement, then the event on mem0.recorded.<module>."""
 
 import uuid
 
 import orjson
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from apps.core.models import OutboxEntry
 from apps.core.request_context import request_id_var
@@ -121,3 +122,21 @@ def test_a_module_without_memory_is_refused(highway):
 
     with pytest.raises(NoMemory, match="has no L1 memory"):
         log_l1("probe", "x", "m")
+
+
+def test_the_rows_are_written_in_one_statement(
+    highway, django_capture_on_commit_callbacks, memory_module, memory
+):
+    prompt = {"prompt_text": "p", "response_text": "r", "execution_time_ms": 1.5}
+    with (
+        CaptureQueriesContext(connection) as queries,
+        django_capture_on_commit_callbacks() as delivered,
+    ):
+        recorded = log_l1(memory_module, "x", "m", payload={"a": 1}, prompt=prompt)
+    writes = [q["sql"] for q in queries.captured_queries if "INSERT" in q["sql"]]
+    assert len(writes) == 1 and len(delivered) == 1
+    base = memory.base_log.objects.select_related("event", "prompt").get(pk=recorded.base_log_id)
+    assert (base.event.pk, base.prompt.pk) == (recorded.event_log_id, recorded.prompt_trace_id)
+    assert base.prompt.execution_time_ms == 1.5 and base.payload == {"a": 1}
+    entry = OutboxEntry.objects.get(event_id=recorded.event_id)
+    assert entry.txid > 0 and entry.created_at is not None and entry.delivered_at is None

@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from apps.core.memory.serializers import LogSerializer
 from apps.core.services import log_l1
 
 pytestmark = pytest.mark.django_db
@@ -76,3 +77,30 @@ def test_get_pages_with_a_cursor(api, url, memory_module):
     assert [r["message"] for r in first["results"]] == ["entry 4", "entry 3"]
     second = api.get(first["next"]).json()
     assert [r["message"] for r in second["results"]] == ["entry 2", "entry 1"]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"message": "with everything", "event_type": "e.x", "payload": {"a": [1, 2]},
+         "prompt": {"prompt_text": "p", "response_text": "r", "execution_time_ms": 2.5}},
+        {"message": "bare", "level": "error"},
+    ],
+)  # fmt: skip
+def test_post_answers_the_log_as_get_reads_it(api, url, data):
+    written = api.post(url, data, format="json").json()
+    assert written == api.get(f"{url}{written['id']}/").json()
+
+
+def test_post_does_not_build_the_log_serializers_fields_per_request(api, url, monkeypatch):
+    built = []
+    real = LogSerializer.get_fields
+
+    def counted(self):
+        built.append(self)
+        return real(self)
+
+    monkeypatch.setattr(LogSerializer, "get_fields", counted)
+    for _ in range(3):
+        assert api.post(url, {"message": "m"}, format="json").status_code == 201
+    assert len(built) <= 1  # once per process at most
