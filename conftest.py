@@ -126,6 +126,29 @@ def close_connections_of_the_sync_thread():
 
 
 @pytest.fixture
+def operator_client(client, db):
+    """A staff user with operations access (`core.view_operations`), signed in."""
+    from apps.core.testing import operator
+
+    client.force_login(operator())
+    return client
+
+
+@pytest.fixture(autouse=True)
+def no_token_failures_counted():
+    """Bad-token counts live in Redis (apps.core.token_failures): each test starts with none
+    for the addresses test clients use (Django's test client: 127.0.0.1)."""
+    from apps.core import token_failures
+
+    addresses = ("127.0.0.1", None)
+    if _service_error("redis") is None:
+        token_failures.reset(*addresses)
+    yield
+    if _service_error("redis") is None:
+        token_failures.reset(*addresses)
+
+
+@pytest.fixture
 def channel():
     """A channel of the probe module no other test uses."""
     return f"probe.t_{uuid.uuid4().hex[:12]}"

@@ -146,9 +146,11 @@ async def post_log(port: int, token: str, run: str, i: int, timeout: float) -> O
     return Outcome(i, sent, time.perf_counter() - started, status, None)
 
 
-async def get_status(port: int) -> dict[str, Any] | None:
+async def get_status(port: int, token: str) -> dict[str, Any] | None:
+    """/status, as an operator (the admin's token)."""
+    headers = {"Authorization": f"Token {token}"}
     try:
-        status, body = await asyncio.wait_for(http(port, "GET", "/status", {}), 3)
+        status, body = await asyncio.wait_for(http(port, "GET", "/status", headers), 3)
         return json.loads(body) if status == 200 else None
     except (OSError, TimeoutError, ValueError, IndexError):
         return None
@@ -197,7 +199,12 @@ async def outage(args: argparse.Namespace, server: RedisProcess, marks: Marks) -
 
 
 async def monitor(
-    database_url: str, port: int, marks: Marks, samples: list[Sample], stop: asyncio.Event
+    database_url: str,
+    port: int,
+    token: str,
+    marks: Marks,
+    samples: list[Sample],
+    stop: asyncio.Event,
 ) -> None:
     """Outbox backlog and breaker state every POLL_S; marks the first empty outbox after Redis
     answers again."""
@@ -209,7 +216,7 @@ async def monitor(
             with contextlib.suppress(psycopg.Error):
                 row = await (await connection.execute(query)).fetchone()
                 pending = int(row[0]) if row else None
-            status = await get_status(port)
+            status = await get_status(port, token)
             breaker = ((status or {}).get("events") or {}).get("breaker") or {}
             now = time.time()
             samples.append(Sample(now, pending, breaker.get("state")))
@@ -458,7 +465,9 @@ async def exercise(setup: Setup) -> tuple[list[Outcome], Marks, list[Sample], Fe
     samples: list[Sample] = []
     url = f"ws://127.0.0.1:{port}/ws/events/?token={setup.token}"
     watcher = asyncio.create_task(watch_feed(url, setup.serve.url, setup.run, feed, stop))
-    watching = asyncio.create_task(monitor(setup.database_url, port, marks, samples, stop))
+    watching = asyncio.create_task(
+        monitor(setup.database_url, port, setup.token, marks, samples, stop)
+    )
     await asyncio.sleep(1)  # the feed subscribes before the first write
     marks.t0 = time.time()
     try:
@@ -486,7 +495,7 @@ def report(setup: Setup, results: tuple[list[Outcome], Marks, list[Sample], Feed
     report_events(outcomes, rows, on_stream(setup.redis.url, setup.run), marks)
     report_drain(marks, samples, setup.database_url)
     report_feed(feed, marks)
-    status = asyncio.run(get_status(setup.serve.port))
+    status = asyncio.run(get_status(setup.serve.port, setup.token))
     events = (status or {}).get("events")
     print(f"/status events at the end: {json.dumps(events, indent=2) if events else 'no answer'}")
     print(f"serve still running: {'yes' if setup.serve.alive() else 'no'}")

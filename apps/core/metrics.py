@@ -15,6 +15,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 from redis import Redis
 
+from apps.core import operations
 from apps.core.highway.breaker import STATE_NUMBERS, redis_breaker
 from apps.core.highway.connection import sync_redis
 from apps.core.highway.relay import relay
@@ -116,6 +117,10 @@ REGISTRY.register(HighwayCollector())
 
 
 def metrics_view(request: HttpRequest) -> HttpResponse:
+    """Operations access, or the scrape token (apps.core.operations)."""
+    refusal = operations.refusal(request, scrape_token=True)
+    if refusal is not None:
+        return refusal
     return HttpResponse(generate_latest(REGISTRY), content_type="text/plain; version=0.0.4")
 
 

@@ -54,12 +54,16 @@ class OutboxEntry(models.Model):
 class ModuleAccess(models.Model):
     """No table: the anchor of the per-module permissions `core.view_module_<code>` and
     `core.write_module_<code>`, created for each installed module after migrate
-    (apps.core.access). Django permissions need a content type; modules may have no model."""
+    (apps.core.access). Django permissions need a content type; modules may have no model.
+    Also the anchor of `core.view_operations` (apps.core.operations)."""
 
     class Meta:
         managed = False
         db_table = schema_table("core", "module_access")
         default_permissions = ()
+        permissions = [
+            ("view_operations", "Can view operations: health detail, status, metrics, probes")
+        ]
         verbose_name = "module access"
         verbose_name_plural = "module access"
 

@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 
-from apps.core import access
+from apps.core import access, operations
 
 
 def grant(user: Any, module: str, *actions: str) -> Any:
@@ -27,3 +27,15 @@ def user_with_access(username: str, module: str, *, write: bool = False) -> Any:
     user = get_user_model().objects.create_user(username, password=f"pw-{username}-1")
     actions = (access.VIEW, access.WRITE) if write else (access.VIEW,)
     return grant(user, module, *actions)
+
+
+def operator(username: str = "operator") -> Any:
+    """A new active staff user with operations access (apps.core.operations)."""
+    user = get_user_model().objects.create_user(
+        username, password=f"pw-{username}-1", is_staff=True
+    )
+    app_label, codename = operations.PERMISSION.split(".")
+    user.user_permissions.add(
+        Permission.objects.get(content_type__app_label=app_label, codename=codename)
+    )
+    return get_user_model().objects.get(pk=user.pk)

@@ -1,7 +1,8 @@
-"""Project-level probes: /alive, /ping, /health, /status. Public: load balancers call them.
+"""Project-level probes: /alive, /ping, /health, /status.
 
-Async views: under ASGI they run on the event loop, and only the checks that touch an engine
-go to a thread."""
+/alive and /ping are public (load balancers call them), and so is /health's up or down; its
+detail and /status need operations access (apps.core.operations). Async views: under ASGI they
+run on the event loop, and only the checks that touch an engine or the database go to a thread."""
 
 from __future__ import annotations
 
@@ -11,11 +12,12 @@ from datetime import UTC, datetime
 
 import django
 from asgiref.sync import sync_to_async
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from apps.core import health, registry
+from apps.core import health, operations, registry
 from apps.core.highway import relay
 from apps.core.highway.breaker import redis_breaker
 
@@ -42,12 +44,14 @@ async def ping(request: HttpRequest) -> JsonResponse:
 async def health_view(request: HttpRequest) -> JsonResponse:
     parts = await sync_to_async(health.check_parts)()
     status = health.overall_status(parts)
-    body = {
-        "status": status,
-        "ts": utc_now(),
-        "parts": {part.name: part.as_dict() for part in parts},
-        "failing": [part.name for part in parts if not part.up],
-    }
+    body: dict[str, object] = {"status": status}
+    # Anonymous: up or down only (the parts' errors name hosts and ports).
+    if await sync_to_async(operations.may_see_health_detail)(request):
+        body |= {
+            "ts": utc_now(),
+            "parts": {part.name: part.as_dict() for part in parts},
+            "failing": [part.name for part in parts if not part.up],
+        }
     response = JsonResponse(body, status=200 if status == "ok" else 503)
     if status != "ok":
         response["Retry-After"] = "5"
@@ -56,6 +60,9 @@ async def health_view(request: HttpRequest) -> JsonResponse:
 
 @require_safe
 async def status_view(request: HttpRequest) -> JsonResponse:
+    refusal = await sync_to_async(operations.refusal)(request)
+    if refusal is not None:
+        return refusal
     outbox = await sync_to_async(relay.status)()
     return JsonResponse(
         {
@@ -74,6 +81,7 @@ async def status_view(request: HttpRequest) -> JsonResponse:
 
 
 @require_safe
+@login_required
 def home(request: HttpRequest) -> HttpResponse:
     """/ : what COS is, and where to go (the admin's "View site" lands here too)."""
     return render(request, "home.html", {"modules": registry.modules()})

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qs
 
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.middleware import BaseMiddleware
 from channels.security.websocket import OriginValidator
@@ -43,7 +44,17 @@ class TokenAuthMiddleware(BaseMiddleware):
             user = await _user_for_token(key)
             if user is not None:
                 scope = {**scope, "user": user}
+            elif await _past_failure_limit(scope):
+                return await refuse(receive, send, CLOSE_THROTTLED)
         return await super().__call__(scope, receive, send)
+
+
+async def _past_failure_limit(scope: dict[str, Any]) -> bool:
+    """Counts the bad token (apps.core.token_failures) against the client's address."""
+    from apps.core import token_failures
+
+    client = scope.get("client") or (None,)
+    return await sync_to_async(token_failures.record)(client[0]) is not None
 
 
 # Websocket close codes COS uses (4000 + the HTTP status they mirror).
@@ -51,6 +62,7 @@ CLOSE_MALFORMED = 4400
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_MODULE_DISABLED = 4423  # 423 Locked: the module is switched off
+CLOSE_THROTTLED = 4429  # too many bad tokens from this address
 
 
 async def refuse(receive: Any, send: Any, code: int) -> None:

@@ -27,6 +27,7 @@ from apps.cc.api.serializers import (
 )
 from apps.core import health, registry
 from apps.core.api.errors import Conflict
+from apps.core.api.permissions import OperationsAccess
 from apps.core.governance import services as governance
 from apps.core.governance.models import Module, StateChangeVia
 from apps.core.memory import viewsets as memory
@@ -105,12 +106,13 @@ def _conflicts_as_409() -> Iterator[None]:
 # No class-level extend_schema here: it would copy the kit's methods into this class, and a
 # change to the kit would no longer reach it (the path tags it "cc" anyway).
 class HealthViewSet(memory.HealthViewSet):
-    """The module's health, public: monitors call these without a login."""
+    """The module's health, for those who may view the module; the whole system's (ping, Redis,
+    system health) for operators (apps.core.operations)."""
 
     # The kit's health/ and status/, and cc's ping, Redis and system health.
 
     @extend_schema(request=PingSerializer, responses=ModuleHealthSerializer)
-    @action(detail=False, methods=["post"])
+    @action(detail=False, methods=["post"], permission_classes=[OperationsAccess])
     def ping(self, request: Request) -> Response:
         incoming = PingSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
@@ -118,7 +120,12 @@ class HealthViewSet(memory.HealthViewSet):
         return Response({"module": part.name, **part.as_dict()})
 
     @extend_schema(responses=RedisHealthSerializer)
-    @action(detail=False, methods=["get"], url_path="redis-health")
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path="redis-health",
+        permission_classes=[OperationsAccess],
+    )
     def redis_health(self, request: Request) -> Response:
         return Response(cc_health.redis_health())
 
@@ -128,7 +135,12 @@ class HealthViewSet(memory.HealthViewSet):
             503: OpenApiResponse(SystemHealthSerializer, description="A part is down."),
         }
     )
-    @action(detail=False, methods=["get"], url_path="system-health")
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path="system-health",
+        permission_classes=[OperationsAccess],
+    )
     def system_health(self, request: Request) -> Response:
         engines = health.check_parts()
         modules = health.check_modules()

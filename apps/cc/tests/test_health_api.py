@@ -1,55 +1,58 @@
-"""cc's health endpoints over every module and engine: real checks, public (health/ and
-status/: apps/core/tests/memory_contract/test_health_api.py)."""
+"""cc's health endpoints over every module and engine: real checks, for operators (who else:
+apps/core/tests/test_access_closed.py; health/ and status/:
+apps/core/tests/memory_contract/test_health_api.py)."""
 
 import pytest
 from rest_framework.test import APIClient
 
 from apps.cc.health import classify
 from apps.core.highway.breaker import redis_breaker
-from apps.core.testing import user_with_access
+from apps.core.testing import operator, user_with_access
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def anonymous(highway):
-    return APIClient()
+def operations(highway):
+    api = APIClient()
+    api.force_authenticate(operator())
+    return api
 
 
-def test_ping_runs_the_named_modules_real_check(anonymous):
-    body = anonymous.post("/api/cc/ping/", {"module": "probe"}, format="json").json()
+def test_ping_runs_the_named_modules_real_check(operations):
+    body = operations.post("/api/cc/ping/", {"module": "probe"}, format="json").json()
     assert body["module"] == "probe" and body["status"] == "up"
 
 
-def test_ping_reports_a_module_whose_check_fails(anonymous, monkeypatch):
+def test_ping_reports_a_module_whose_check_fails(operations, monkeypatch):
     from apps.core.registry import get_module_config
 
     def broken():
         raise RuntimeError("index missing")
 
     monkeypatch.setattr(get_module_config("probe"), "health_check", broken)
-    body = anonymous.post("/api/cc/ping/", {"module": "probe"}, format="json").json()
+    body = operations.post("/api/cc/ping/", {"module": "probe"}, format="json").json()
     assert body["status"] == "down" and body["error"] == "RuntimeError: index missing"
 
 
 @pytest.mark.parametrize(("data", "message"), [({}, "required"), ({"module": "ghost"}, "ghost")])
-def test_ping_refuses_unknown_or_missing_modules(anonymous, data, message):
-    response = anonymous.post("/api/cc/ping/", data, format="json")
+def test_ping_refuses_unknown_or_missing_modules(operations, data, message):
+    response = operations.post("/api/cc/ping/", data, format="json")
     assert response.status_code == 400
     assert message in response.json()["errors"]["module"][0]
 
 
-def test_redis_health_gives_real_figures(anonymous):
-    body = anonymous.get("/api/cc/redis-health/").json()
+def test_redis_health_gives_real_figures(operations):
+    body = operations.get("/api/cc/redis-health/").json()
     assert body["status"] in {"healthy", "degraded"} and body["ping_ms"] >= 0
     assert body["info"]["redis_version"] and body["pool"]["max"] > 0
     assert body["breaker"]["state"] == "closed"
 
 
-def test_redis_health_is_offline_while_the_breaker_is_open(anonymous):
+def test_redis_health_is_offline_while_the_breaker_is_open(operations):
     breaker = redis_breaker()
     breaker.breaker.open()
-    assert anonymous.get("/api/cc/redis-health/").json()["status"] == "offline"
+    assert operations.get("/api/cc/redis-health/").json()["status"] == "offline"
 
 
 @pytest.mark.parametrize(
@@ -67,8 +70,8 @@ def test_redis_status_rules(state, ping_ms, failure_rate, expected):
     assert classify(state, ping_ms, failure_rate) == expected
 
 
-def test_system_health_checks_every_engine_and_module(anonymous):
-    response = anonymous.get("/api/cc/system-health/")
+def test_system_health_checks_every_engine_and_module(operations):
+    response = operations.get("/api/cc/system-health/")
     body = response.json()
     assert response.status_code == 200 and body["status"] == "ok"
     assert set(body["engines"]) == {"database", "redis"}

@@ -4,6 +4,8 @@ Profiled, the token lookup (a query joining the user) was about a seventh of an 
 `cached_token_user` keeps each key's answer for COS_TOKEN_CACHE_S seconds (5 by default; 0 turns
 the cache off): a token deleted, or a user deactivated, in another process stops working within
 that time; in this process at once (the signals below empty the cache).
+
+Bad tokens are counted per client address (apps.core.token_failures): past the limit, 429.
 """
 
 from __future__ import annotations
@@ -18,6 +20,10 @@ from django.contrib.auth import get_user_model
 from django.db.models.signals import post_delete, post_save
 from rest_framework import authentication
 from rest_framework.authtoken.models import Token
+from rest_framework.exceptions import AuthenticationFailed, Throttled
+from rest_framework.request import Request
+
+from apps.core import token_failures
 
 # key -> (monotonic time read, user, token). A plain dict rather than a caching library: one
 # expiry per entry and a size bound is all it needs.
@@ -63,5 +69,14 @@ post_delete.connect(forget_tokens, sender=get_user_model(), dispatch_uid="cos-to
 
 
 class TokenAuthentication(authentication.TokenAuthentication):
+    def authenticate(self, request: Request) -> tuple[Any, Any] | None:
+        try:
+            return super().authenticate(request)
+        except AuthenticationFailed:
+            wait = token_failures.record(request.META.get("REMOTE_ADDR"))
+            if wait is not None:
+                raise Throttled(wait) from None
+            raise
+
     def authenticate_credentials(self, key: str) -> tuple[Any, Token]:
         return cached_token_user(key)

@@ -1,8 +1,9 @@
 """The default API permission: signed in, the module enabled, and the module's permission.
 
 The module is the URL namespace its api/urls.py is mounted under (/api/<code>/ -> <code>).
-Reads need `core.view_module_<code>`, anything else `core.write_module_<code>`. Endpoints that
-must stay public (health probes) set `permission_classes = [AllowAny]`.
+Reads need `core.view_module_<code>`, anything else `core.write_module_<code>`. Probes that
+report on the whole system use OperationsAccess instead. Nothing in COS is public (AllowAny)
+but what apps.core.tests.test_access_closed lists.
 """
 
 from __future__ import annotations
@@ -58,3 +59,14 @@ def checks_module_access(view: Any) -> bool:
         return False
     classes = getattr(view, "initkwargs", {}).get("permission_classes", cls.permission_classes)
     return any(isinstance(c, type) and issubclass(c, ModuleAccess) for c in classes)
+
+
+class OperationsAccess(BasePermission):
+    """The running system's detail (probes naming engines, errors, versions): operators only
+    (apps.core.operations)."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        from apps.core import operations
+
+        self.message = _("Operations access is needed.")
+        return operations.may_operate(request.user)

@@ -10,7 +10,9 @@
   that can be disabled (`module_disabled`), and on unsafe methods (a session's CSRF check);
   400 when it reads a body or query parameters; 413 when it reads a body; 404 on routes with
   path parameters and on cursor pages (an invalid cursor); 409 for the actions a view names in
-  `conflict_actions`; 503 everywhere (`overloaded`, `database_unavailable`, with Retry-After).
+  `conflict_actions`; 429 everywhere (an address past its bad-token limit:
+  apps.core.token_failures); 503 everywhere (`overloaded`, `database_unavailable`, with
+  Retry-After).
 Modules write nothing for this in their views, except `conflict_actions`.
 """
 
@@ -35,6 +37,7 @@ ERROR_DESCRIPTIONS = {
     404: "Nothing there (`not_found`), or an invalid page cursor.",
     409: "Refused: the request clashes with the current state (`conflict`).",
     413: "The body is too large (`too_large`).",
+    429: "Too many bad tokens from this address (`throttled`): wait for Retry-After seconds.",
     503: "Try again later (see Retry-After): the process is busy (`overloaded`) or the database "
     "is out of reach (`database_unavailable`).",
 }
@@ -82,7 +85,7 @@ class ModuleAutoSchema(AutoSchema):
         return operation
 
     def _error_statuses(self, operation: dict[str, Any]) -> set[int]:
-        statuses = {401, 503}
+        statuses = {401, 429, 503}
         parameters = operation.get("parameters", [])
         query = {p["name"] for p in parameters if p["in"] == "query"}
         if "requestBody" in operation:
@@ -117,7 +120,7 @@ def _add_error(responses: dict[str, Any], status: str, error: dict[str, str]) ->
     """Document `status` with the error shape; a view's own answer for it (a health check's
     503) is kept as the other possibility."""
     media = {"application/json": {"schema": error}}
-    headers = RETRY_AFTER if status == "503" else {}
+    headers = RETRY_AFTER if status in ("429", "503") else {}
     own = responses.get(status)
     if own is None:
         responses[status] = {

@@ -19,7 +19,6 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
@@ -146,9 +145,7 @@ class NoteViewSet(ModuleViewSetMixin, viewsets.ModelViewSet):
 
 
 class HealthViewSet(ModuleViewSetMixin, viewsets.ViewSet):
-    """The module's health, public: monitors call these without a login."""
-
-    permission_classes = [AllowAny]
+    """The module's health, for those who may view the module (a token for monitors)."""
 
     @extend_schema(
         responses={

@@ -59,9 +59,14 @@ def app_on_the_test_transaction():
 
 
 @pytest.fixture
-def api_schema(app_on_the_test_transaction, highway):
-    """The document as the app serves it at /api/schema/, operations to fuzz only."""
-    schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", app_on_the_test_transaction)
+def api_schema(app_on_the_test_transaction, highway, token):
+    """The document as the app serves it at /api/schema/ (to a signed-in agent), operations to
+    fuzz only."""
+    schema = schemathesis.openapi.from_wsgi(
+        "/api/schema/?format=json",
+        app_on_the_test_transaction,
+        headers={"Authorization": f"Token {token}"},
+    )
     return schema.exclude(name=list(NOT_FUZZED))
 
 

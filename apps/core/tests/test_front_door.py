@@ -3,13 +3,21 @@
 import re
 
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client
 
 pytestmark = pytest.mark.django_db
 
 
+def signed_in(**kwargs):
+    """Any signed-in user (visitors are sent to sign in: test_access_closed)."""
+    client = Client(**kwargs)
+    client.force_login(User.objects.create_user("newcomer"))
+    return client
+
+
 def test_the_root_says_what_cos_is_and_links_onwards():
-    page = Client().get("/")
+    page = signed_in().get("/")
     assert page.status_code == 200
     html = page.content.decode()
     assert "Creative Operating System" in html
@@ -18,18 +26,18 @@ def test_the_root_says_what_cos_is_and_links_onwards():
 
 
 def test_the_root_speaks_the_visitors_language():
-    html = Client(headers={"accept-language": "fr"}).get("/").content.decode()
+    html = signed_in(headers={"accept-language": "fr"}).get("/").content.decode()
     assert '<html lang="fr">' in html and "Documentation de l'API" in html
 
 
 @pytest.mark.parametrize("path", ["/api/docs/", "/api/redoc/"])
 def test_api_docs_load_their_scripts_from_cos_not_a_cdn(path):
-    html = Client().get(path).content.decode()
+    html = signed_in().get(path).content.decode()
     sources = re.findall(r'(?:src|href)="([^"]+)"', html)
     scripts = [s for s in sources if s.endswith(".js")]
     assert scripts and all(s.startswith("/static/drf_spectacular_sidecar/") for s in scripts)
     assert not re.search(r"https?://(?!127\.|localhost)", " ".join(sources))
-    assert Client().get(scripts[0]).status_code == 200  # and COS serves them
+    assert Client().get(scripts[0]).status_code == 200  # and COS serves them, to anyone
 
 
 def test_the_language_switcher_does_not_rename_djangos_change_links(admin_client):

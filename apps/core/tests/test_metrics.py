@@ -1,4 +1,5 @@
-"""/metrics: Prometheus text whose values follow the real state."""
+"""/metrics: Prometheus text whose values follow the real state (scraped with operations access;
+who may scrape: test_access_closed)."""
 
 import uuid
 
@@ -26,44 +27,48 @@ def scrape(client) -> dict[tuple[str, tuple], float]:
     return samples
 
 
-def test_it_is_public_and_reports_uptime_and_redis(client, highway):
-    samples = scrape(client)
+def test_it_reports_uptime_and_redis(operator_client, highway):
+    samples = scrape(operator_client)
     assert samples[("cos_redis_up", ())] == 1
     assert samples[("cos_uptime_seconds", ())] > 0
     assert samples[("cos_redis_breaker_state", ())] == 0
 
 
-def test_the_breaker_state_follows_the_breaker(client, highway):
+def test_the_breaker_state_follows_the_breaker(operator_client, highway):
     redis_breaker().breaker.open()
-    assert scrape(client)[("cos_redis_breaker_state", ())] == 2
+    assert scrape(operator_client)[("cos_redis_breaker_state", ())] == 2
 
 
-def test_the_outbox_backlog_follows_pending_rows(client, highway):
-    before = scrape(client)[("cos_outbox_pending", ())]
+def test_the_outbox_backlog_follows_pending_rows(operator_client, highway):
+    before = scrape(operator_client)[("cos_outbox_pending", ())]
     event = Event(type="probe.test.event", source="probe", channel="probe.m", data={})
     OutboxEntry.objects.create(event_id=event.id, channel=event.channel, payload=event.to_bytes())
-    assert scrape(client)[("cos_outbox_pending", ())] == before + 1
+    assert scrape(operator_client)[("cos_outbox_pending", ())] == before + 1
 
 
-def test_dead_letters_and_pending_deliveries_are_counted_per_channel(client, highway, redis_client):
+def test_dead_letters_and_pending_deliveries_are_counted_per_channel(
+    operator_client, highway, redis_client
+):
     channel = f"probe.m_{uuid.uuid4().hex[:8]}"
     redis_client.xadd(f"dlq:{channel}", {b"event": b"{}"})
     redis_client.xadd(channel, {b"event": b"{}"})
     redis_client.sadd("cos:channels", channel)
     redis_client.xgroup_create(channel, "metrics-group", id="0")
     redis_client.xreadgroup("metrics-group", "c1", {channel: ">"}, count=1)
-    samples = scrape(client)
+    samples = scrape(operator_client)
     assert samples[("cos_dlq_size", (("channel", channel),))] == 1
     key = (("channel", channel), ("group", "metrics-group"))
     assert samples[("cos_subscriber_pending", key)] == 1
 
 
-def test_requests_are_counted(client, highway):
-    before = scrape(client).get(
+def test_requests_are_counted(operator_client, highway):
+    before = scrape(operator_client).get(
         ("cos_http_requests_total", (("method", "GET"), ("status", "200"))), 0
     )
-    client.get("/alive")
-    after = scrape(client)[("cos_http_requests_total", (("method", "GET"), ("status", "200")))]
+    operator_client.get("/alive")
+    after = scrape(operator_client)[
+        ("cos_http_requests_total", (("method", "GET"), ("status", "200")))
+    ]
     assert after >= before + 2  # /alive and the previous scrape
 
 
@@ -95,17 +100,17 @@ def add_channels(client, names, dead_letters=0):
 
 
 @pytest.mark.slow
-def test_a_scrape_reads_the_channel_registry_not_the_keyspace(client, own_redis):
+def test_a_scrape_reads_the_channel_registry_not_the_keyspace(operator_client, own_redis):
     add_channels(own_redis, ["probe.one", "probe.two"], dead_letters=2)
     own_redis.sadd("cos:channels", "probe.never_streamed")  # registered, its stream gone
-    scrape(client)  # the connection is set up once; what follows counts scrapes alone
+    scrape(operator_client)  # the connection is set up once; what follows counts scrapes alone
 
     scans, reads = server_stats(own_redis)
-    samples = scrape(client)
+    samples = scrape(operator_client)
     scans_after, reads_after = server_stats(own_redis)
     add_channels(own_redis, [f"probe.more_{n}" for n in range(20)], dead_letters=1)
     scans_before_more, reads_before_more = server_stats(own_redis)
-    more = scrape(client)
+    more = scrape(operator_client)
     scans_after_more, reads_after_more = server_stats(own_redis)
 
     assert scans_after == scans and scans_after_more == scans_before_more  # no SCAN at all

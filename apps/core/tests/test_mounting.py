@@ -35,6 +35,7 @@ def test_core_api_lists_the_registry():
 
 @pytest.mark.django_db
 def test_openapi_document_covers_module_endpoints(client):
+    client.force_login(user_with_access("reader", "core"))
     response = client.get("/api/schema/", headers={"Accept": "application/json"})
     assert response.status_code == 200
     paths = response.json()["paths"]

@@ -78,20 +78,20 @@ def statuses(document, method, path):
     ("method", "path", "expected"),
     [
         # a body: 400 and 413; a signed-in user with the module's permission: 401 and 403;
-        # 409 where the view says so; 503 everywhere
-        ("post", "/api/cc/modules/", {"201", "400", "401", "403", "409", "413", "503"}),
+        # 409 where the view says so; a bad token past the limit: 429; 503 everywhere
+        ("post", "/api/cc/modules/", {"201", "400", "401", "403", "409", "413", "429", "503"}),
         ("post", "/api/cc/modules/{id}/disable/",
-         {"200", "400", "401", "403", "404", "409", "413", "503"}),
-        ("get", "/api/cc/modules/{id}/history/", {"200", "401", "403", "404", "503"}),
-        ("delete", "/api/cc/notes/{id}/", {"204", "401", "403", "404", "503"}),
+         {"200", "400", "401", "403", "404", "409", "413", "429", "503"}),
+        ("get", "/api/cc/modules/{id}/history/", {"200", "401", "403", "404", "429", "503"}),
+        ("delete", "/api/cc/notes/{id}/", {"204", "401", "403", "404", "429", "503"}),
         # filters: 400; an invalid cursor: 404
-        ("get", "/api/cc/logs/", {"200", "400", "401", "403", "404", "503"}),
-        # public and cc cannot be disabled: a bad token's 401 and 503 only
-        ("get", "/api/cc/health/", {"200", "401", "503"}),
+        ("get", "/api/cc/logs/", {"200", "400", "401", "403", "404", "429", "503"}),
+        # the module's view permission (cc cannot be disabled)
+        ("get", "/api/cc/health/", {"200", "401", "403", "429", "503"}),
         # public but probe can be disabled: 403 module_disabled
-        ("get", "/api/probe/items/public/", {"200", "401", "403", "503"}),
-        # public, but a session's unsafe request is CSRF-checked: 403
-        ("post", "/api/cc/ping/", {"200", "400", "401", "403", "413", "503"}),
+        ("get", "/api/probe/items/public/", {"200", "401", "403", "429", "503"}),
+        # operations access
+        ("post", "/api/cc/ping/", {"200", "400", "401", "403", "413", "429", "503"}),
     ],
 )  # fmt: skip
 def test_each_operation_documents_the_errors_it_can_answer(document, method, path, expected):

@@ -1,4 +1,4 @@
-"""/alive, /ping, /health and /status."""
+"""/alive, /ping, /health and /status (the detail: operations access, as operators see it)."""
 
 from datetime import datetime, timedelta
 
@@ -25,8 +25,8 @@ def test_ping_answers_pong_with_a_utc_timestamp(client):
 
 
 @pytest.mark.django_db
-def test_health_is_200_with_each_part_and_its_latency(client, redis_service):
-    response = client.get("/health")
+def test_health_is_200_with_each_part_and_its_latency(operator_client, redis_service):
+    response = operator_client.get("/health")
     body = response.json()
     assert response.status_code == 200, body
     assert body["status"] == "ok" and body["failing"] == []
@@ -36,10 +36,10 @@ def test_health_is_200_with_each_part_and_its_latency(client, redis_service):
 
 
 @pytest.mark.django_db
-def test_health_is_503_naming_redis_when_redis_is_unreachable(client, settings):
+def test_health_is_503_naming_redis_when_redis_is_unreachable(operator_client, settings):
     settings.REDIS_URL = "redis://127.0.0.1:9/0"  # discard port: nothing listens
     settings.COS_HEALTH_TIMEOUT = 0.5
-    response = client.get("/health")
+    response = operator_client.get("/health")
     body = response.json()
     assert response.status_code == 503
     assert body["status"] == "unavailable" and body["failing"] == ["redis"]
@@ -48,35 +48,37 @@ def test_health_is_503_naming_redis_when_redis_is_unreachable(client, settings):
 
 
 @pytest.mark.django_db
-def test_health_checks_the_graph_only_when_configured(client, settings, redis_service):
+def test_health_checks_the_graph_only_when_configured(operator_client, settings, redis_service):
     settings.NEO4J_URL = ""
-    assert "graph" not in client.get("/health").json()["parts"]
+    assert "graph" not in operator_client.get("/health").json()["parts"]
     settings.NEO4J_URL = "bolt://127.0.0.1:9"
     settings.COS_HEALTH_TIMEOUT = 0.5
-    response = client.get("/health")
+    response = operator_client.get("/health")
     assert response.status_code == 503
     assert response.json()["failing"] == ["graph"]
 
 
 @pytest.mark.neo4j
 @pytest.mark.django_db
-def test_health_reports_a_live_graph(client, settings, redis_service):
+def test_health_reports_a_live_graph(operator_client, settings, redis_service):
     import os
 
     settings.NEO4J_URL = os.environ["NEO4J_URL"]
-    body = client.get("/health").json()
+    body = operator_client.get("/health").json()
     assert body["parts"]["graph"]["status"] == "up"
 
 
 @pytest.mark.django_db
-def test_health_is_503_naming_the_database_when_it_is_down(client, monkeypatch, redis_service):
+def test_health_is_503_naming_the_database_when_it_is_down(
+    operator_client, monkeypatch, redis_service
+):
     from apps.core import health
 
     def refuse():
         raise ConnectionError("database refused")
 
     monkeypatch.setattr(health, "_ping_database", refuse)
-    response = client.get("/health")
+    response = operator_client.get("/health")
     assert response.status_code == 503
     assert response.json()["failing"] == ["database"]
 
@@ -86,8 +88,8 @@ def test_probes_refuse_writes(client):
 
 
 @pytest.mark.django_db
-def test_status_lists_modules_and_uptime(client):
-    body = client.get("/status").json()
+def test_status_lists_modules_and_uptime(operator_client):
+    body = operator_client.get("/status").json()
     assert body["status"] == "ok" and body["uptime_s"] >= 0
     assert [m["code"] for m in body["modules"]][:1] == ["core"]
     probe = {"code": "probe", "name": "Probe", "version": "1.0.0", "kind": "optional"}

@@ -32,6 +32,14 @@ def api(highway, memory_module):
 
 
 @pytest.fixture
+def viewer(highway, memory_module):
+    """A client of a user who may view the module."""
+    client = APIClient()
+    client.force_authenticate(user_with_access("viewer", memory_module))
+    return client
+
+
+@pytest.fixture
 def admin_client(client, highway):
     """A superuser "root" signed in to the admin."""
     client.force_login(User.objects.create_superuser("root"))
