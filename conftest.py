@@ -15,7 +15,7 @@ import pytest
 os.environ["COS_TEST_MODULES"] = "1"
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cos_project.settings")
 
-from apps.core import engines
+from apps.core.runtime import engines
 
 _SESSION_ENGINES = engines.provide()
 
@@ -136,9 +136,9 @@ def operator_client(client, db):
 
 @pytest.fixture(autouse=True)
 def no_token_failures_counted():
-    """Bad-token counts live in Redis (apps.core.token_failures): each test starts with none
+    """Bad-token counts live in Redis (apps.core.http.token_failures): each test starts with none
     for the addresses test clients use (Django's test client: 127.0.0.1)."""
-    from apps.core import token_failures
+    from apps.core.http import token_failures
 
     addresses = ("127.0.0.1", None)
     if _service_error("redis") is None:

@@ -8,7 +8,7 @@ import sys
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cos_project.settings")
-    from apps.core import engines
+    from apps.core.runtime import engines
 
     # Without DATABASE_URL / REDIS_URL, start (or join) the embedded engines before settings load.
     running = engines.provide()

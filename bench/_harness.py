@@ -39,7 +39,7 @@ from tests.serving import free_port, serve_env  # noqa: E402
 
 LOG_TABLE = "mem0_cc.base_log"  # apps/cc/models.py BaseLog
 EVENT_LOG_TABLE = "mem0_cc.event_log"  # apps/cc/models.py EventLog
-CC_CHANNEL = "mem0.recorded.cc"  # apps/core/services.py memory_channel("cc")
+CC_CHANNEL = "mem0.recorded.cc"  # apps/core/memory/recording.py memory_channel("cc")
 STREAM_PAGE = 1000
 STREAM_MAX_PAGES = 1000  # 1,000,000 entries: far more than a stream keeps (MAXLEN 100,000)
 
@@ -47,7 +47,7 @@ STREAM_MAX_PAGES = 1000  # 1,000,000 entries: far more than a stream keeps (MAXL
 def engines(need_redis: bool = True) -> tuple[str, str, Any]:
     """DATABASE_URL and REDIS_URL from the environment, else COS's embedded engines; the third
     value keeps the embedded ones running while the caller holds it."""
-    from apps.core import engines as cos_engines
+    from apps.core.runtime import engines as cos_engines
 
     wanted = {name: os.environ.get(name, "") for name in ("DATABASE_URL", "REDIS_URL")}
     if not need_redis:

@@ -12,7 +12,7 @@ sys.path.insert(0, str(BASE_DIR))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cos_project.settings")
 os.environ["COS_TEST_MODULES"] = "1"  # the probe module declares the benchmark's event type
 
-from apps.core import engines  # noqa: E402
+from apps.core.runtime import engines  # noqa: E402
 
 ENGINES = engines.provide()
 

@@ -13,7 +13,7 @@ from _setup import setup_django, summary
 setup_django()
 
 from apps.cc.models import BaseLog  # noqa: E402
-from apps.core.services import log_l1  # noqa: E402
+from apps.core.memory.recording import log_l1  # noqa: E402
 
 
 def main() -> None:

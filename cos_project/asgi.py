@@ -4,12 +4,12 @@ import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cos_project.settings")
 
-from apps.core import engines
+from apps.core.runtime import engines
 
 # Held for the life of the process: dropping it would stop embedded engines this process started.
 ENGINES = engines.provide()
 
-from apps.core.request_threads import get_asgi_application  # noqa: E402
+from apps.core.http.request_threads import get_asgi_application  # noqa: E402
 
 django_asgi_app = get_asgi_application()
 
@@ -18,9 +18,9 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.urls import path  # noqa: E402
 
-from apps.core.mounting import module_websocket_routes  # noqa: E402
-from apps.core.overload import InFlightLimit  # noqa: E402
-from apps.core.ws_auth import TokenAuthMiddleware, session_origin_validator  # noqa: E402
+from apps.core.http.overload import InFlightLimit  # noqa: E402
+from apps.core.http.websocket_auth import TokenAuthMiddleware, session_origin_validator  # noqa: E402
+from apps.core.modules.mounting import module_websocket_routes  # noqa: E402
 
 websocket_routes = URLRouter([path("ws/", URLRouter(module_websocket_routes()))])
 application = ProtocolTypeRouter(

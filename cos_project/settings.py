@@ -1,7 +1,7 @@
 """COS settings: everything comes from the environment (django-environ).
 
 DATABASE_URL and REDIS_URL are set by the caller, or by the embedded engines that the entry points
-start when they are missing (apps/core/engines.py). Modules are discovered under apps/.
+start when they are missing (apps/core/runtime/engines.py). Modules are discovered under apps/.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from urllib.parse import unquote
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
-from apps.core.discovery import discover_modules, installed_apps_for
-from apps.core.module_settings import settings_from_environment
+from apps.core.modules.discovery import discover_modules, installed_apps_for
+from apps.core.modules.settings import settings_from_environment
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -71,8 +71,8 @@ SESSION_COOKIE_SAMESITE = env.str("SESSION_COOKIE_SAMESITE", default="Lax")
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=COS_HTTPS)
 CSRF_COOKIE_SAMESITE = env.str("CSRF_COOKIE_SAMESITE", default="Lax")
 X_FRAME_OPTIONS = env.str("X_FRAME_OPTIONS", default="DENY")
-# COS runs subclasses of these three (apps/core/django_middleware.py), which Django's checks
-# do not recognise by name: apps.core.deploy_checks runs those checks on COS's classes instead.
+# COS runs subclasses of these three (apps/core/http/django_middleware.py), which Django's checks
+# do not recognise by name: apps.core.http.deploy_checks runs those checks on COS's classes instead.
 SILENCED_SYSTEM_CHECKS = ["security.W001", "security.W002", "security.W003"]
 
 # --- Modules -----------------------------------------------------------------------------------
@@ -85,7 +85,7 @@ COS_MODULES = discover_modules(*_module_locations)
 COS_MODULE_SETTINGS = settings_from_environment()
 
 INSTALLED_APPS = [
-    "apps.core.admin_site.COSAdminConfig",
+    "apps.core.admin.site.COSAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -103,26 +103,26 @@ INSTALLED_APPS = [
 ]
 
 # Every middleware runs on the event loop under ASGI (no thread hand-off per request): Django's
-# and WhiteNoise's own classes through the subclasses in apps/core/django_middleware.py.
+# and WhiteNoise's own classes through the subclasses in apps/core/http/django_middleware.py.
 MIDDLEWARE = [
-    "apps.core.metrics.metrics_middleware",
-    "apps.core.middleware.request_id_middleware",
-    "apps.core.middleware.api_json_errors_middleware",
-    "apps.core.overload.DatabaseUnavailableMiddleware",
-    "apps.core.django_middleware.SecurityMiddleware",
-    "apps.core.django_middleware.WhiteNoiseMiddleware",
-    "apps.core.django_middleware.SessionMiddleware",
-    "apps.core.django_middleware.LocaleMiddleware",
-    "apps.core.django_middleware.CommonMiddleware",
-    "apps.core.django_middleware.CsrfViewMiddleware",
-    "apps.core.django_middleware.AuthenticationMiddleware",
-    "apps.core.django_middleware.MessageMiddleware",
-    "apps.core.django_middleware.XFrameOptionsMiddleware",
-    "apps.core.middleware.disabled_module_admin_middleware",
+    "apps.core.http.metrics.metrics_middleware",
+    "apps.core.http.middleware.request_id_middleware",
+    "apps.core.http.middleware.api_json_errors_middleware",
+    "apps.core.http.overload.DatabaseUnavailableMiddleware",
+    "apps.core.http.django_middleware.SecurityMiddleware",
+    "apps.core.http.django_middleware.WhiteNoiseMiddleware",
+    "apps.core.http.django_middleware.SessionMiddleware",
+    "apps.core.http.django_middleware.LocaleMiddleware",
+    "apps.core.http.django_middleware.CommonMiddleware",
+    "apps.core.http.django_middleware.CsrfViewMiddleware",
+    "apps.core.http.django_middleware.AuthenticationMiddleware",
+    "apps.core.http.django_middleware.MessageMiddleware",
+    "apps.core.http.django_middleware.XFrameOptionsMiddleware",
+    "apps.core.http.middleware.disabled_module_admin_middleware",
     "axes.middleware.AxesMiddleware",  # last: turns a locked-out sign-in into 429
 ]
 # HTTP requests one process works on at once; past it, 503 + Retry-After at once
-# (apps.core.overload.InFlightLimit).
+# (apps.core.http.overload.InFlightLimit).
 COS_MAX_IN_FLIGHT = env.int("COS_MAX_IN_FLIGHT", default=128)
 
 ROOT_URLCONF = "cos_project.urls"
@@ -148,11 +148,11 @@ TEMPLATES = [
 _database = env.db_url("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/cos")
 # django-environ keeps a socket folder percent-encoded (postgres://%2Fpath/db): decode it.
 _database["HOST"] = unquote(_database.get("HOST", ""))
-_database["ENGINE"] = "apps.core.postgres"
+_database["ENGINE"] = "apps.core.db.postgres"
 # A bounded pool (psycopg_pool through Django): a burst of requests waits for one of
 # DATABASE_POOL_MAX_SIZE connections instead of opening one each until PostgreSQL refuses
 # ("too many clients"). Pooled connections idle for over a second are checked before use
-# (CONN_HEALTH_CHECKS; apps/core/postgres/base.py): after a PostgreSQL restart, at most one
+# (CONN_HEALTH_CHECKS; apps/core/db/postgres/base.py): after a PostgreSQL restart, at most one
 # request per connection used in the second before it is answered 503 (the connection is then
 # replaced). Pooling requires CONN_MAX_AGE = 0.
 _database["CONN_MAX_AGE"] = 0
@@ -180,7 +180,7 @@ DATABASES = {"default": _database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
-# Shared by every worker process (the bad-token counts of apps.core.token_failures).
+# Shared by every worker process (the bad-token counts of apps.core.http.token_failures).
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -237,7 +237,7 @@ CHANNEL_LAYERS = {
 # --- Auth, i18n, static -----------------------------------------------------------------------
 # Pages for people (`/`, the API docs) send visitors to the admin's sign-in.
 LOGIN_URL = "admin:login"
-# A Prometheus scraper's `Authorization: Bearer <token>` for /metrics (apps.core.operations).
+# A Prometheus scraper's `Authorization: Bearer <token>` for /metrics (apps.core.http.operations).
 COS_METRICS_TOKEN = env.str("COS_METRICS_TOKEN", default="")
 # Failed admin sign-ins (django-axes, counted in the database, per client address): past the
 # limit, 429 until the cool-off has passed; a successful sign-in clears the count.
@@ -250,8 +250,8 @@ AXES_COOLOFF_TIME = timedelta(seconds=env.float("COS_LOGIN_COOLOFF", default=900
 AXES_LOCKOUT_PARAMETERS = ["ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_HTTP_RESPONSE_CODE = 429
-AXES_LOCKOUT_CALLABLE = "apps.core.login_lockout.lockout_response"
-# Bad API and websocket tokens, per client address (apps.core.token_failures).
+AXES_LOCKOUT_CALLABLE = "apps.core.http.login_lockout.lockout_response"
+# Bad API and websocket tokens, per client address (apps.core.http.token_failures).
 COS_TOKEN_FAILURES = {
     "LIMIT": env.int("COS_TOKEN_FAILURE_LIMIT", default=20),
     "COOLOFF": env.int("COS_TOKEN_COOLOFF", default=300),  # seconds
@@ -278,26 +278,26 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True
 
 # --- API --------------------------------------------------------------------------------------
-# Seconds a process trusts a token it has looked up (apps/core/api/authentication.py): a token
+# Seconds a process trusts a token it has looked up (apps/core/rest/authentication.py): a token
 # deleted, or its user deactivated, in another process stops working within this time. 0: no cache.
 COS_TOKEN_CACHE_S = env.float("COS_TOKEN_CACHE_S", default=5.0)
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header turns "not logged in" into 401, not 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "apps.core.api.authentication.TokenAuthentication",
+        "apps.core.rest.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     # Signed in, the module enabled, and the module's view (reads) or write permission.
-    "DEFAULT_PERMISSION_CLASSES": ["apps.core.api.permissions.ModuleAccess"],
-    # JSON, forms and uploads, each refusing what COS cannot store (apps/core/api/limits.py).
+    "DEFAULT_PERMISSION_CLASSES": ["apps.core.rest.permissions.ModuleAccess"],
+    # JSON, forms and uploads, each refusing what COS cannot store (apps/core/rest/limits.py).
     "DEFAULT_PARSER_CLASSES": [
-        "apps.core.api.parsers.JSONParser",
+        "apps.core.rest.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    # Component names per module and the errors of every operation (apps/core/api/schema.py).
-    "DEFAULT_SCHEMA_CLASS": "apps.core.api.schema.ModuleAutoSchema",
-    "EXCEPTION_HANDLER": "apps.core.api.errors.exception_handler",
+    # Component names per module and the errors of every operation (apps/core/rest/schema.py).
+    "DEFAULT_SCHEMA_CLASS": "apps.core.rest.schema.ModuleAutoSchema",
+    "EXCEPTION_HANDLER": "apps.core.rest.errors.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "COS API",
@@ -310,14 +310,14 @@ SPECTACULAR_SETTINGS = {
     # The document is for signed-in users and agents: anonymously 401 (token auth comes first).
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     # The parts' up/down appears in several modules' health answers: one enum for all.
-    "ENUM_NAME_OVERRIDES": {"PartHealthStatusEnum": "apps.core.health.PART_STATUSES"},
+    "ENUM_NAME_OVERRIDES": {"PartHealthStatusEnum": "apps.core.http.health.PART_STATUSES"},
 }
 
 # --- Logging ----------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "apps.core.request_context.RequestIdLogFilter"}},
+    "filters": {"request_id": {"()": "apps.core.http.request_context.RequestIdLogFilter"}},
     "formatters": {
         "standard": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"}
     },

@@ -3,9 +3,9 @@ from django.contrib.auth.decorators import login_required
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from apps.core import views
-from apps.core.metrics import metrics_view
-from apps.core.mounting import module_api_urls
+from apps.core.http import probes as views
+from apps.core.http.metrics import metrics_view
+from apps.core.modules.mounting import module_api_urls
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -1,4 +1,5 @@
-"""The embedded engines (apps/core/engines.py): whatever COS starts, it stops, however it ends.
+"""The embedded engines (apps/core/runtime/engines.py): whatever COS starts, it stops, however it
+ends.
 
 Each test runs COS processes with no DATABASE_URL / REDIS_URL on a var folder of its own and a
 temporary folder of its own, and checks that no engine process and no temporary folder remain.
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.slow
 # close, checks that the engines still answer it, and exits without calling stop().
 USER = """
 import os, sys
-from apps.core import engines
+from apps.core.runtime import engines
 engines.provide()
 print("URLS", os.environ["DATABASE_URL"], os.environ["REDIS_URL"], flush=True)
 sys.stdin.read()
@@ -147,7 +148,7 @@ def test_a_pytest_session_stops_the_engines_it_started(env, var_dir, temp_dir):
 
 def test_a_socket_folder_that_is_a_link_is_refused(tmp_path):
     """A predictable folder under /tmp could be planted by another user."""
-    from apps.core.engines import _private_dir
+    from apps.core.runtime.engines import _private_dir
 
     target = tmp_path / "elsewhere"
     target.mkdir()

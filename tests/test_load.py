@@ -38,7 +38,7 @@ from tests.serving import ServeProcess, serve_env
 pytestmark = pytest.mark.slow
 
 CC_CHANNEL = "mem0.recorded.cc"
-LIVEFEED_GROUP = "cos-livefeed"  # apps/core/events.py LiveFeedBridge.group
+LIVEFEED_GROUP = "cos-livefeed"  # apps/core/highway/livefeed_bridge.py LiveFeedBridge.group
 
 
 @pytest.fixture

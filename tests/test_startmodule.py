@@ -233,7 +233,7 @@ def small_project(tmp_path):
 
 @pytest.mark.parametrize("failing", ["finish", "ruff after finish"])
 def test_a_failure_half_way_leaves_nothing_behind(small_project, monkeypatch, failing):
-    from apps.core import startmodule
+    from apps.core.scaffold import startmodule
 
     def fail(*args):
         raise startmodule.StartModuleError("makemigrations failed")
@@ -276,7 +276,7 @@ def test_removemodule_refuses(code, message):
 
 
 def test_the_rendered_module_is_lint_clean_even_with_the_longest_code(tmp_path):
-    from apps.core.startmodule import MAX_CODE_LENGTH, build
+    from apps.core.scaffold.startmodule import MAX_CODE_LENGTH, build
 
     code = "a" * MAX_CODE_LENGTH
     build(code, "A Very Long Module Name For Testing", tmp_path / code)
@@ -301,7 +301,7 @@ def python_files(folder):
 
 def test_a_generated_module_and_cc_speak_the_same_file_vocabulary(tmp_path):
     from apps.core.architecture.rules import STANDARD_FILES
-    from apps.core.startmodule import build
+    from apps.core.scaffold.startmodule import build
 
     build("atlas", "Atlas", tmp_path / "atlas")
     generated, cc = tmp_path / "atlas", BASE_DIR / "apps" / "cc"
@@ -315,7 +315,7 @@ def test_a_generated_module_and_cc_speak_the_same_file_vocabulary(tmp_path):
 
 
 def test_no_file_of_a_module_or_the_template_carries_marker_blocks(tmp_path):
-    from apps.core.startmodule import TEMPLATE_DIR, build
+    from apps.core.scaffold.startmodule import TEMPLATE_DIR, build
 
     build("atlas", "Atlas", tmp_path / "atlas")
     for folder in (BASE_DIR / "apps", TEMPLATE_DIR, tmp_path):
@@ -325,7 +325,7 @@ def test_no_file_of_a_module_or_the_template_carries_marker_blocks(tmp_path):
 
 
 def test_a_display_name_cannot_break_the_rendered_code(tmp_path):
-    from apps.core.startmodule import build
+    from apps.core.scaffold.startmodule import build
 
     name = 'Tom\'s "Books" {{ x }} \\'
     build("atlas", name, tmp_path / "atlas")

@@ -13,11 +13,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from apps.cc.models import Module, ModuleStateChange
-from apps.core import access, registry
 from apps.core.governance import services as governance
 from apps.core.governance.models import StateChangeVia
 from apps.core.governance.registration import installed_definition
 from apps.core.memory.admin import register_memory_admin
+from apps.core.modules import access, registry
 
 register_memory_admin("cc")
 # The admin index is cc's dashboard (a tile per module and the live feed).

@@ -1,6 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.modules import ModuleConfig, ModuleDefinition, ModuleKind
+from apps.core.modules.definition import ModuleConfig, ModuleDefinition, ModuleKind
 
 
 class CcConfig(ModuleConfig):

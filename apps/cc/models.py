@@ -6,6 +6,7 @@ tables to schema cc.
 
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.db.schemas import schema_table
 from apps.core.governance import models as governance
 from apps.core.memory import (
     AbstractBaseLog,
@@ -13,7 +14,6 @@ from apps.core.memory import (
     AbstractPromptTrace,
     AbstractScratchNote,
 )
-from apps.core.schemas import schema_table
 
 
 class BaseLog(AbstractBaseLog):

@@ -6,8 +6,9 @@ from django.db.models import QuerySet
 from redis.exceptions import RedisError
 
 from apps.cc.models import Module, ModuleStateChange
-from apps.core import access, health, registry
 from apps.core.highway.livefeed import recent_events
+from apps.core.http import health
+from apps.core.modules import access, registry
 
 
 def registered_modules() -> QuerySet[Module]:

@@ -1,4 +1,4 @@
-from apps.core.modules import ModuleConfig, ModuleDefinition, ModuleKind
+from apps.core.modules.definition import ModuleConfig, ModuleDefinition, ModuleKind
 
 
 class CoreConfig(ModuleConfig):
@@ -20,12 +20,10 @@ class CoreConfig(ModuleConfig):
         super().ready()
         from django.db.models.signals import post_migrate
 
-        from apps.core import (
-            admin_views,  # noqa: F401  (architecture checks, admin page)
-            deploy_checks,  # noqa: F401  (check --deploy with COS middleware)
-        )
-        from apps.core.access import ensure_module_permissions
+        from apps.core.admin import pages  # noqa: F401  (architecture checks, admin page)
         from apps.core.governance.registration import sync_installed_modules
+        from apps.core.http import deploy_checks  # noqa: F401  (check --deploy, COS middleware)
+        from apps.core.modules.access import ensure_module_permissions
 
         post_migrate.connect(ensure_module_permissions, sender=self)
         post_migrate.connect(sync_installed_modules, sender=self)

@@ -3,9 +3,9 @@ imported here so that Django finds them."""
 
 from django.db import models
 
+from apps.core.db.postgres.functions import CurrentTransactionId
+from apps.core.db.schemas import schema_table
 from apps.core.governance.models import Module, ModuleStateChange  # noqa: F401
-from apps.core.postgres.functions import CurrentTransactionId
-from apps.core.schemas import schema_table
 
 
 class OutboxEntry(models.Model):
@@ -54,8 +54,8 @@ class OutboxEntry(models.Model):
 class ModuleAccess(models.Model):
     """No table: the anchor of the per-module permissions `core.view_module_<code>` and
     `core.write_module_<code>`, created for each installed module after migrate
-    (apps.core.access). Django permissions need a content type; modules may have no model.
-    Also the anchor of `core.view_operations` (apps.core.operations)."""
+    (apps.core.modules.access). Django permissions need a content type; modules may have no model.
+    Also the anchor of `core.view_operations` (apps.core.http.operations)."""
 
     class Meta:
         managed = False

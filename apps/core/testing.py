@@ -7,7 +7,8 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 
-from apps.core import access, operations
+from apps.core.http import operations
+from apps.core.modules import access
 
 
 def grant(user: Any, module: str, *actions: str) -> Any:
@@ -30,7 +31,7 @@ def user_with_access(username: str, module: str, *, write: bool = False) -> Any:
 
 
 def operator(username: str = "operator") -> Any:
-    """A new active staff user with operations access (apps.core.operations)."""
+    """A new active staff user with operations access (apps.core.http.operations)."""
     user = get_user_model().objects.create_user(
         username, password=f"pw-{username}-1", is_staff=True
     )

@@ -4,17 +4,17 @@ from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from apps.cc.models import Module, ModuleStateChange
-from apps.core.api.limits import BoundedJSONField
 from apps.core.api.serializers import PartHealthSerializer
 from apps.core.governance.registration import installed_definition
 from apps.core.governance.services import config_problems, name_problem
+from apps.core.rest.limits import BoundedJSONField
 
 
 class PingSerializer(serializers.Serializer):
     module = serializers.CharField(max_length=100)
 
     def validate_module(self, value: str) -> str:
-        from apps.core.registry import get_module_config
+        from apps.core.modules.registry import get_module_config
 
         try:
             get_module_config(value)

@@ -25,12 +25,13 @@ from apps.cc.api.serializers import (
     StateChangeResultSerializer,
     SystemHealthSerializer,
 )
-from apps.core import health, registry
-from apps.core.api.errors import Conflict
-from apps.core.api.permissions import OperationsAccess
 from apps.core.governance import services as governance
 from apps.core.governance.models import Module, StateChangeVia
+from apps.core.http import health
 from apps.core.memory import viewsets as memory
+from apps.core.modules import registry
+from apps.core.rest.errors import Conflict
+from apps.core.rest.permissions import OperationsAccess
 
 
 class RegistryPage(LimitOffsetPagination):
@@ -48,7 +49,7 @@ class ModuleViewSet(viewsets.ModelViewSet):
     filter_backends = [DjangoFilterBackend]
     filterset_class = ModuleFilter
     pagination_class = RegistryPage
-    # Answer 409 when refused (a duplicate name, a rule of governance): apps.core.api.schema
+    # Answer 409 when refused (a duplicate name, a rule of governance): apps.core.rest.schema
     conflict_actions = ("create", "update", "partial_update", "destroy", "enable", "disable")
 
     def perform_create(self, serializer: BaseSerializer[Module]) -> None:
@@ -107,7 +108,7 @@ def _conflicts_as_409() -> Iterator[None]:
 # change to the kit would no longer reach it (the path tags it "cc" anyway).
 class HealthViewSet(memory.HealthViewSet):
     """The module's health, for those who may view the module; the whole system's (ping, Redis,
-    system health) for operators (apps.core.operations)."""
+    system health) for operators (apps.core.http.operations)."""
 
     # The kit's health/ and status/, and cc's ping, Redis and system health.
 

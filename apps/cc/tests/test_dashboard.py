@@ -40,7 +40,7 @@ def test_a_tile_lists_the_modules_last_events(admin_client, django_capture_on_co
 
 
 def test_an_unhealthy_module_shows_as_such(admin_client, monkeypatch):
-    from apps.core.registry import get_module_config
+    from apps.core.modules.registry import get_module_config
 
     def broken() -> None:
         raise RuntimeError("disk on fire")

@@ -18,7 +18,7 @@ from apps.core.governance import services
 from apps.core.highway.consuming import SubscriberRunner
 from apps.core.highway.envelope import Event
 from apps.core.highway.subscribers import Subscriber
-from apps.core.schedule import PeriodicJob, run_periodic
+from apps.core.runtime.schedule import PeriodicJob, run_periodic
 from apps.core.testing import user_with_access
 from cos_project.asgi import application
 

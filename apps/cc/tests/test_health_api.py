@@ -25,7 +25,7 @@ def test_ping_runs_the_named_modules_real_check(operations):
 
 
 def test_ping_reports_a_module_whose_check_fails(operations, monkeypatch):
-    from apps.core.registry import get_module_config
+    from apps.core.modules.registry import get_module_config
 
     def broken():
         raise RuntimeError("index missing")

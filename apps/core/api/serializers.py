@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from apps.core.health import PART_STATUSES
+from apps.core.http.health import PART_STATUSES
 
 
 class ModuleDefinitionSerializer(serializers.Serializer):
@@ -16,7 +16,7 @@ class ModuleDefinitionSerializer(serializers.Serializer):
 
 
 class PartHealthSerializer(serializers.Serializer):
-    """One part's health check (apps.core.health.PartHealth): an engine or a module."""
+    """One part's health check (apps.core.http.health.PartHealth): an engine or a module."""
 
     name = serializers.CharField()
     status = serializers.ChoiceField(choices=PART_STATUSES)

@@ -4,8 +4,8 @@ from rest_framework import viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.core import registry
 from apps.core.api.serializers import ModuleDefinitionSerializer
+from apps.core.modules import registry
 
 
 @extend_schema(tags=["core"])

@@ -12,7 +12,7 @@ from django.core import checks
 
 from apps.core.architecture.rules import RULES, Definitions, Rule, Violation
 from apps.core.architecture.sources import ModuleSource, installed_sources
-from apps.core.modules import ModuleConfig
+from apps.core.modules.definition import ModuleConfig
 
 
 @dataclass(frozen=True)

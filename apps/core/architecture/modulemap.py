@@ -19,13 +19,13 @@ from django.urls import URLPattern, URLResolver
 from django.urls.resolvers import RoutePattern
 
 from apps.core.architecture.sources import ModuleSource
+from apps.core.db.schemas import split_table
 from apps.core.highway.livefeed import module_of
 from apps.core.highway.subscribers import registered
-from apps.core.modules import module_part
-from apps.core.schedule import jobs
-from apps.core.schemas import split_table
+from apps.core.modules.definition import module_part
+from apps.core.runtime.schedule import jobs
 
-CONTRACT_LOOKUP = "apps.core.registry.contract"
+CONTRACT_LOOKUP = "apps.core.modules.registry.contract"
 HTTP_METHODS = ("get", "post", "put", "patch", "delete", "trace")  # the order maps list them in
 # Every view answers HEAD and OPTIONS (DRF even adds "head" to a viewset's actions on the first
 # GET), so listing them says nothing and would make the map depend on the requests served.
@@ -267,7 +267,8 @@ def _integrations(source: ModuleSource, consumed: list[str]) -> dict[str, Any]:
 
 
 def _contracts_used(source: ModuleSource) -> list[str]:
-    """Contract names looked up with `apps.core.registry.contract("<name>")` outside tests."""
+    """Contract names looked up with `registry.contract("<name>")` (apps.core.modules) outside
+    tests."""
     used = set()
     for file in source.python_files:
         if file.relative_path.startswith("tests/"):

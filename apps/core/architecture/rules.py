@@ -28,16 +28,16 @@ from django.utils.translation import gettext_lazy as _
 from apps.core.architecture.imports import FRAMEWORK, MODULE_PACKAGES, forbidden_imports
 from apps.core.architecture.modulemap import render
 from apps.core.architecture.sources import MAP_FILE, ModuleSource
-from apps.core.modules import ModuleDefinition
-from apps.core.registry import ModuleRegistryError, dependency_order, module_configs
-from apps.core.schemas import split_table
-from apps.core.services import MEMORY_EVENT
+from apps.core.db.schemas import split_table
+from apps.core.memory.recording import MEMORY_EVENT
+from apps.core.modules.definition import ModuleDefinition
+from apps.core.modules.registry import ModuleRegistryError, dependency_order, module_configs
 
 PUBLISH = "apps.core.highway.publisher.publish"
 # L1 memory writers publish MEMORY_EVENT as the module named by this argument (position, name).
 MEMORY_WRITERS = {
-    "apps.core.services.log_l1": (0, "module"),
-    "apps.core.services.log_event": (0, "source"),
+    "apps.core.memory.recording.log_l1": (0, "module"),
+    "apps.core.memory.recording.log_event": (0, "source"),
 }
 
 # What every module under apps/ has. Core is the framework itself: its reads are the registry
@@ -97,7 +97,7 @@ def cross_module_imports(source: ModuleSource, modules: Definitions) -> list[Vio
             source.code,
             f"Module '{source.code}' imports module {_module_of(found.imported)}.",
             "Modules talk through events (apps.core.highway) and contracts "
-            "(apps.core.registry.contract); only apps.core may be imported.",
+            "(apps.core.modules.registry.contract); only apps.core may be imported.",
             source.shown(_relative_file(source, found.importer)),
             found.line,
         )
@@ -127,7 +127,7 @@ def table_schemas(source: ModuleSource, modules: Definitions) -> list[Violation]
                 f"Model {meta.label} of module '{source.code}' has table {meta.db_table!r} "
                 f"in {where}, not in {' or '.join(schemas)}.",
                 f"Set Meta.db_table = schema_table({schemas[0]!r}, ...) "
-                f"(apps.core.schemas), or {schemas[1]!r} for L1 memory.",
+                f"(apps.core.db.schemas), or {schemas[1]!r} for L1 memory.",
                 file,
                 line,
             )
@@ -220,7 +220,7 @@ def requirements(source: ModuleSource, modules: Definitions) -> list[Violation]:
 
 
 def requirement_violations(definitions: Iterable[ModuleDefinition]) -> list[Violation]:
-    """cos.E006: what apps.core.registry.dependency_order refuses (unknown requirements, cycles,
+    """cos.E006: what registry.dependency_order refuses (unknown requirements, cycles,
     shared codes), one violation per module involved. Pure: a tool can run it over definitions
     it imported without starting Django's app registry."""
     listed = list(definitions)

@@ -11,7 +11,7 @@ from pathlib import Path
 from django.db import models
 
 from apps.core.architecture.code import PythonFile
-from apps.core.modules import ModuleConfig, ModuleDefinition
+from apps.core.modules.definition import ModuleConfig, ModuleDefinition
 
 MAP_FILE = "module_map.yaml"
 # Never part of a module's structure: caches, compiled files, and the map itself (it describes
@@ -97,7 +97,7 @@ def installed_sources(codes: Iterable[str] = ()) -> list[ModuleSource]:
     that isn't installed)."""
     from django.conf import settings
 
-    from apps.core.registry import module_configs
+    from apps.core.modules.registry import module_configs
 
     configs = {config.definition.code: config for config in module_configs()}
     wanted = list(dict.fromkeys(codes)) or list(configs)

@@ -12,7 +12,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.schemas import schema_table
+from apps.core.db.schemas import schema_table
 
 
 class Module(models.Model):

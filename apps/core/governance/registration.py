@@ -8,8 +8,8 @@ from django.apps import apps as installed_apps
 from django.apps.registry import Apps
 from django.utils import timezone
 
-from apps.core import registry
-from apps.core.modules import ModuleDefinition
+from apps.core.modules import registry
+from apps.core.modules.definition import ModuleDefinition
 
 
 def installed_definition(name: str) -> ModuleDefinition | None:

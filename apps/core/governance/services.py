@@ -14,12 +14,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.core import registry
 from apps.core.governance import states
 from apps.core.governance.models import Module, ModuleStateChange, StateChangeVia
 from apps.core.governance.registration import installed_definition
 from apps.core.highway.publisher import publish
-from apps.core.modules import CODE_PATTERN, ModuleKind
+from apps.core.modules import registry
+from apps.core.modules.definition import CODE_PATTERN, ModuleKind
 
 MODULES_CHANNEL = "cc.modules"
 

@@ -20,8 +20,8 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.utils.translation import gettext as _
 
-from apps.core import registry
-from apps.core.modules import ModuleKind
+from apps.core.modules import registry
+from apps.core.modules.definition import ModuleKind
 
 logger = logging.getLogger(__name__)
 

@@ -33,7 +33,7 @@ from apps.core.highway.streams import (
     matches,
 )
 from apps.core.highway.subscribers import Subscriber
-from apps.core.registry import owning_module
+from apps.core.modules.registry import owning_module
 
 logger = logging.getLogger(__name__)
 STREAM_REFRESH_S = 1.0

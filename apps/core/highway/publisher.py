@@ -9,8 +9,8 @@ import orjson
 from django.db import DEFAULT_DB_ALIAS, transaction
 
 from apps.core.highway.envelope import Event, InvalidEvent, validate_channel
+from apps.core.http.request_context import current_request_id, current_trace_id
 from apps.core.models import OutboxEntry
-from apps.core.request_context import current_request_id, current_trace_id
 
 
 class UndeclaredEvent(ValueError):
@@ -21,7 +21,7 @@ class UndeclaredEvent(ValueError):
 def _declared_by(source: str) -> frozenset[str] | None:
     """Event types a module declares (None for sources outside the registry). Modules are fixed
     once Django has started, so this is computed once per source."""
-    from apps.core.registry import get_module_config
+    from apps.core.modules.registry import get_module_config
 
     try:
         return frozenset(get_module_config(source).definition.emits)
@@ -51,7 +51,7 @@ def prepare(
     **extra: Any,
 ) -> tuple[Event, bytes]:
     """The event and its envelope as it goes on the stream, checked: what `publish` writes to
-    the outbox (apps.core.services writes it in the same statement as the log rows)."""
+    the outbox (apps.core.memory.recording writes it in the same statement as the log rows)."""
     _check_declared(source, event_type)
     event = Event(
         type=event_type,

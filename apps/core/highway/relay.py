@@ -45,11 +45,11 @@ from django.db import (
 from django.db.models import F
 from django.utils import timezone
 
+from apps.core.db.postgres.functions import oldest_running_transaction_sql
 from apps.core.highway.breaker import redis_breaker
 from apps.core.highway.connection import sync_redis
 from apps.core.highway.streams import add_to_pipeline
 from apps.core.models import OutboxEntry
-from apps.core.postgres.functions import oldest_running_transaction_sql
 
 logger = logging.getLogger(__name__)
 

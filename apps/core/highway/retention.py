@@ -9,7 +9,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from apps.core.models import OutboxEntry
-from apps.core.schedule import periodic
+from apps.core.runtime.schedule import periodic
 
 PRUNE_EVERY = 600  # seconds
 # Rows per DELETE: each batch is its own short statement, so pruning a large backlog never holds

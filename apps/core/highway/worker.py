@@ -15,7 +15,7 @@ from django.db import close_old_connections
 from apps.core.highway.consuming import run_subscribers
 from apps.core.highway.relay import RelayThread, start_relay_thread
 from apps.core.highway.subscribers import Subscriber, registered
-from apps.core.schedule import run_periodic
+from apps.core.runtime.schedule import run_periodic
 
 logger = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ traces, notes, health), `register_memory_admin(code)` in admin.py (read-only rec
 the overview page at /admin/cos/<code>/), `note_cleanup_job(code)` in events.py (the hourly
 cleanup of expired notes). Everything the kit does is found through the module's code
 (`memory_models`), so a fix here reaches every module at once. Its reads are queries.py, its
-writes log_l1 (apps.core.services) and notes.py; the behaviour every module gets is specified
+writes log_l1 (recording.py) and notes.py; the behaviour every module gets is specified
 once by the contract tests in apps/core/tests/memory_contract/.
 """
 

@@ -16,7 +16,7 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
-from apps.core.admin_site import RecordAdmin, RecordInline, register_page
+from apps.core.admin.site import RecordAdmin, RecordInline, register_page
 from apps.core.memory.models import memory_models
 from apps.core.memory.notes import note_model
 from apps.core.memory.queries import memory_overview

@@ -5,8 +5,8 @@ import django_filters
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.api.filters import UTCDateTimeFilter
 from apps.core.memory.models import AbstractBaseLog, AbstractPromptTrace, Level
+from apps.core.rest.filters import UTCDateTimeFilter
 
 
 class LogFilter(django_filters.FilterSet):

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from django.apps import apps
 
 from apps.core.memory.notes import clean_expired_notes
-from apps.core.schedule import periodic
+from apps.core.runtime.schedule import periodic
 
 NOTE_CLEANUP_EVERY = 3600  # seconds
 
@@ -21,7 +21,7 @@ def note_cleanup_job(module: str, every: float = NOTE_CLEANUP_EVERY) -> Callable
         return clean_expired_notes(module)
 
     # The job belongs to the module: the worker skips it while the module is disabled
-    # (apps.core.schedule reads the owner from the function's Python module).
+    # (apps.core.runtime.schedule reads the owner from the function's Python module).
     job.__module__ = apps.get_app_config(module).name
     job.__qualname__ = job.__name__ = "clean_expired_notes"
     return periodic(every=every, name=f"{module}.clean_expired_notes")(job)

@@ -136,7 +136,7 @@ def memory_models(module: str) -> MemoryModels:
 
 def memory_modules() -> list[str]:
     """The codes of the installed modules with L1 memory, in registry order."""
-    from apps.core.registry import modules
+    from apps.core.modules.registry import modules
 
     found = []
     for definition in modules():

@@ -1,4 +1,4 @@
-"""Writes to a module's scratch notes (its logs are written by apps.core.services.log_l1)."""
+"""Writes to a module's scratch notes (its logs are written by recording.log_l1)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The kit's API shapes. Plain serializers with their fields spelled out (no ModelSerializer):
 one class serves every module's concrete tables; the OpenAPI document names each after the
-module serving it (`CcLog`, `BooksLog`: apps.core.api.schema)."""
+module serving it (`CcLog`, `BooksLog`: apps.core.rest.schema)."""
 
 from functools import cache
 from typing import Any
@@ -11,13 +11,13 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
-from apps.core.api.limits import MAX_INT32, MAX_OFFSET, BoundedJSONField
 from apps.core.memory.models import (
     AbstractBaseLog,
     AbstractPromptTrace,
     AbstractScratchNote,
     Level,
 )
+from apps.core.rest.limits import MAX_INT32, MAX_OFFSET, BoundedJSONField
 
 MAX_TTL_SECONDS = 365 * 24 * 3600
 

@@ -24,12 +24,12 @@ from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 from rest_framework.serializers import BaseSerializer
 
-from apps.core import health
-from apps.core.api.pagination import NewestFirst
 from apps.core.api.serializers import HealthStatusSerializer, PartHealthSerializer
+from apps.core.http import health
 from apps.core.memory import notes, queries
 from apps.core.memory.filters import LogFilter, PromptTraceFilter
 from apps.core.memory.models import AbstractScratchNote
+from apps.core.memory.recording import log_l1
 from apps.core.memory.serializers import (
     LogFieldsSerializer,
     LogSerializer,
@@ -43,7 +43,7 @@ from apps.core.memory.serializers import (
     PromptTraceWriteSerializer,
     log_representation,
 )
-from apps.core.services import log_l1
+from apps.core.rest.pagination import NewestFirst
 
 
 class ModuleViewSetMixin:

@@ -2,7 +2,7 @@
 
 from django.db import migrations, models
 
-import apps.core.postgres.functions
+import apps.core.db.postgres.functions
 
 
 class Migration(migrations.Migration):
@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
             model_name="outboxentry",
             name="txid",
             field=models.BigIntegerField(
-                db_default=apps.core.postgres.functions.CurrentTransactionId(), editable=False
+                db_default=apps.core.db.postgres.functions.CurrentTransactionId(), editable=False
             ),
         ),
         migrations.AddIndex(

@@ -1,6 +1,6 @@
 """Access is closed by default and nothing is disclosed: a visitor gets /alive, /ping, /health's
 up or down and the sign-in page; the running system's detail is for operators
-(`core.view_operations`, apps.core.operations)."""
+(`core.view_operations`, apps.core.http.operations)."""
 
 import platform
 import re

@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth.models import Permission, User
 from rest_framework.test import APIClient
 
-from apps.core import access
+from apps.core.modules import access
 from apps.core.testing import grant
 
 SHAPE = {"status", "code", "detail", "request_id"}

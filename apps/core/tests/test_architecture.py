@@ -27,8 +27,8 @@ from apps.core.architecture.rules import (
     table_schemas,
 )
 from apps.core.architecture.sources import ModuleSource
-from apps.core.modules import ModuleDefinition
-from apps.core.schemas import schema_table
+from apps.core.db.schemas import schema_table
+from apps.core.modules.definition import ModuleDefinition
 
 CORE = ModuleDefinition(code="core", name="Core", version="1.0")
 
@@ -217,7 +217,7 @@ def test_a_module_lacking_standard_files_is_told_which(tmp_path):
 def test_core_the_framework_needs_no_selectors_or_admin(tmp_path):
     core = make_module(tmp_path, code="core", requires=())
     missing = {v.file for v in standard_files(core, {})}
-    assert "apps/core/services.py" in missing
+    assert "apps/core/memory/recording.py" in missing
     assert not missing & {"apps/core/selectors.py", "apps/core/admin.py"}
 
 
@@ -226,7 +226,7 @@ def test_core_the_framework_needs_no_selectors_or_admin(tmp_path):
 PUBLISHING = """\
 from apps.core.highway import publisher
 from apps.core.highway.publisher import publish
-from apps.core.services import log_l1
+from apps.core.memory.recording import log_l1
 
 BURNED = "books.chapter.burned"
 

@@ -1,5 +1,5 @@
 """`manage.py check --deploy` with production settings reports nothing, and each security
-setting comes from the environment (apps.core.deploy_checks, cos_project/settings.py)."""
+setting comes from the environment (apps.core.http.deploy_checks, cos_project/settings.py)."""
 
 import json
 import os
@@ -11,7 +11,7 @@ import pytest
 from django.conf import settings
 from django.test import override_settings
 
-from apps.core.deploy_checks import check_security_with_cos_middleware
+from apps.core.http.deploy_checks import check_security_with_cos_middleware
 
 PRODUCTION = {
     "DEBUG": "false",

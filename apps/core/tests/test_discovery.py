@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from apps.core.discovery import discover_modules
+from apps.core.modules.discovery import discover_modules
 
 APPS_PY = """
-from apps.core.modules import ModuleConfig, ModuleDefinition
+from apps.core.modules.definition import ModuleConfig, ModuleDefinition
 
 class {cls}(ModuleConfig):
     name = "{package}.{code}"

@@ -6,10 +6,11 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.utils import translation
 
-from apps.core import governance, registry
+from apps.core import governance
 from apps.core.governance import services
 from apps.core.governance.models import Module
 from apps.core.models import OutboxEntry
+from apps.core.modules import registry
 
 pytestmark = pytest.mark.django_db
 

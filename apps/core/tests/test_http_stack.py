@@ -8,7 +8,7 @@ from channels.testing import HttpCommunicator
 from django.db import OperationalError, connections
 from django.test import override_settings
 
-from apps.core.overload import InFlightLimit
+from apps.core.http.overload import InFlightLimit
 from cos_project.asgi import application, django_asgi_app
 
 
@@ -144,7 +144,7 @@ def test_in_sync_mode_the_csrf_check_stays_a_plain_call():
     """The test client and WSGI run the chain in sync mode: no async_to_sync per request."""
     from django.test import Client
 
-    from apps.core.django_middleware import CsrfViewMiddleware
+    from apps.core.http.django_middleware import CsrfViewMiddleware
 
     sync_instance = CsrfViewMiddleware(lambda request: None)
     assert not asyncio.iscoroutinefunction(sync_instance.process_view)

@@ -9,9 +9,9 @@ from django.contrib.auth.models import User
 from django.test import Client
 from rest_framework.authtoken.models import Token
 
-from apps.core.events import LiveFeedBridge
 from apps.core.highway.consuming import SubscriberRunner
 from apps.core.highway.envelope import Event
+from apps.core.highway.livefeed_bridge import LiveFeedBridge
 from apps.core.highway.streams import decode
 from apps.core.testing import grant
 from cos_project.asgi import application
@@ -209,7 +209,7 @@ async def test_heartbeats_and_pings(highway, settings):
 
 
 async def test_a_permission_taken_away_stops_an_open_feed(highway, monkeypatch):
-    from apps.core import consumers
+    from apps.core.highway import livefeed_socket as consumers
 
     monkeypatch.setattr(consumers, "PERMISSION_RECHECK_S", 0)  # re-read at every event
     prefix = f"t_{uuid.uuid4().hex[:8]}"
@@ -300,7 +300,7 @@ async def test_one_subscribe_message_names_at_most_100_channels(highway):
 
 
 async def test_a_replay_sends_at_most_the_total_cap_across_channels(highway, monkeypatch):
-    from apps.core import consumers
+    from apps.core.highway import livefeed_socket as consumers
 
     monkeypatch.setattr(consumers, "REPLAY_LIMIT", 5)
     prefix = f"probe.t_{uuid.uuid4().hex[:8]}"
@@ -315,7 +315,7 @@ async def test_a_replay_sends_at_most_the_total_cap_across_channels(highway, mon
 
 
 async def test_a_replay_reads_no_channel_the_user_may_not_see(highway, monkeypatch):
-    from apps.core import consumers
+    from apps.core.highway import livefeed_socket as consumers
 
     prefix = f"t_{uuid.uuid4().hex[:8]}"
     await put(f"core.{prefix}.hidden", 1)  # core: this user may not view it

@@ -2,8 +2,8 @@
 
 import logging
 
+from apps.core.http.request_context import RedactTokensLogFilter
 from apps.core.management.commands.serve import uvicorn_log_config
-from apps.core.request_context import RedactTokensLogFilter
 
 
 def access_record(path):

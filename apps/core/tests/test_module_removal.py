@@ -12,11 +12,11 @@ import redis
 from django.conf import settings
 from django.db import connection
 
-from apps.core import removemodule
+from apps.core.db.postgres.dependents import outside_dependents
 from apps.core.highway.removal import ModuleTraces, remove_module_traces
 from apps.core.highway.streams import CHANNELS_KEY
-from apps.core.postgres.dependents import outside_dependents
-from apps.core.removemodule import (
+from apps.core.scaffold import removemodule
+from apps.core.scaffold.removemodule import (
     Removal,
     RemoveModuleError,
     module_traces,

@@ -15,7 +15,7 @@ from apps.core.architecture import checks as architecture_checks
 from apps.core.architecture.rules import current_module_map
 from apps.core.architecture.sources import source_for
 from apps.core.management.commands import modulemap as modulemap_command
-from apps.core.registry import get_module_config
+from apps.core.modules.registry import get_module_config
 
 SECTIONS = [
     "module",

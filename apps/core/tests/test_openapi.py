@@ -10,7 +10,7 @@ from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.openapi import AutoSchema
 from openapi_spec_validator import validate
 
-from apps.core.api.schema import ModuleAutoSchema
+from apps.core.rest.schema import ModuleAutoSchema
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 

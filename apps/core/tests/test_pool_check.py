@@ -5,7 +5,7 @@ import time
 import pytest
 from django.db import connection
 
-from apps.core.postgres import base
+from apps.core.db.postgres import base
 
 
 class Recorder:

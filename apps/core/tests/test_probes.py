@@ -72,7 +72,7 @@ def test_health_reports_a_live_graph(operator_client, settings, redis_service):
 def test_health_is_503_naming_the_database_when_it_is_down(
     operator_client, monkeypatch, redis_service
 ):
-    from apps.core import health
+    from apps.core.http import health
 
     def refuse():
         raise ConnectionError("database refused")

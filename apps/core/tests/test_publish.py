@@ -6,8 +6,8 @@ from django.db import transaction
 
 from apps.core.highway.envelope import InvalidEvent
 from apps.core.highway.publisher import UndeclaredEvent, publish
+from apps.core.http.request_context import request_id_var
 from apps.core.models import OutboxEntry
-from apps.core.request_context import request_id_var
 
 pytestmark = pytest.mark.django_db
 

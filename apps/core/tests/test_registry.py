@@ -2,15 +2,15 @@
 
 import pytest
 
-from apps.core import registry
-from apps.core.module_settings import resolve_module_settings, settings_from_environment
-from apps.core.modules import (
+from apps.core.modules import registry
+from apps.core.modules.definition import (
     ModuleDefinition,
     ModuleDefinitionError,
     ModuleKind,
     ModuleSetting,
 )
-from apps.core.registry import ModuleRegistryError, dependency_order
+from apps.core.modules.registry import ModuleRegistryError, dependency_order
+from apps.core.modules.settings import resolve_module_settings, settings_from_environment
 
 
 def define(code, *requires, **extra):

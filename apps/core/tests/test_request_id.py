@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from apps.core.request_context import RequestIdLogFilter, current_request_id
+from apps.core.http.request_context import RequestIdLogFilter, current_request_id
 
 
 def test_a_request_without_an_id_gets_a_new_one(client):
@@ -26,7 +26,7 @@ def test_an_unsafe_incoming_id_is_replaced(client, bad):
 
 
 def test_the_id_reaches_log_records_during_the_request(client, monkeypatch):
-    from apps.core import views
+    from apps.core.http import probes as views
 
     seen = []
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from apps.core.highway.retention import PRUNE_EVERY, prune_delivered_outbox
 from apps.core.models import OutboxEntry
-from apps.core.schedule import SKIPPED, jobs, lock_key, run_once
+from apps.core.runtime.schedule import SKIPPED, jobs, lock_key, run_once
 
 pytestmark = pytest.mark.django_db
 HOUR = 3600.0
@@ -80,7 +80,7 @@ def test_rows_are_deleted_in_bounded_batches_oldest_first(retention):
 def test_the_job_is_registered_as_exclusive_by_django_start_up():
     """A fresh process that only sets Django up (as the worker does) knows the job."""
     probe = (
-        "import django; django.setup(); from apps.core.schedule import jobs; "
+        "import django; django.setup(); from apps.core.runtime.schedule import jobs; "
         f"print([(j.every, j.exclusive) for j in jobs() if j.name == {JOB_NAME!r}])"
     )
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "cos_project.settings"}

@@ -9,7 +9,14 @@ import psycopg
 import pytest
 from django.db import connection
 
-from apps.core.schedule import SKIPPED, PeriodicJob, lock_key, periodic, run_once, run_periodic
+from apps.core.runtime.schedule import (
+    SKIPPED,
+    PeriodicJob,
+    lock_key,
+    periodic,
+    run_once,
+    run_periodic,
+)
 
 
 @pytest.fixture
@@ -107,7 +114,7 @@ def test_the_worker_logs_a_skipped_run(other_worker, caplog):
         stopping.set()
         await task
 
-    with caplog.at_level(logging.INFO, logger="apps.core.schedule"):
+    with caplog.at_level(logging.INFO, logger="apps.core.runtime.schedule"):
         asyncio.run(run_until_skipped())
     assert f"Periodic job probe.logged: {SKIPPED}" in caplog.text
     assert runs == []
@@ -119,7 +126,7 @@ def test_periodic_registers_the_exclusive_flag_and_keeps_the_function():
 
     registered = periodic(every=5, name="probe.registered", exclusive=True)(probe_job)
     assert registered is probe_job
-    from apps.core import schedule
+    from apps.core.runtime import schedule
 
     try:
         assert schedule._jobs["probe.registered"] == PeriodicJob(

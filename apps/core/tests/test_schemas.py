@@ -13,7 +13,7 @@ from django.db.migrations.state import ProjectState
 from django.test import TransactionTestCase
 from psycopg import sql
 
-from apps.core.schemas import schema_table, split_table
+from apps.core.db.schemas import schema_table, split_table
 from tests.modules.probe.models import Item, ItemNote, Tag
 
 PROBE_TABLES = {

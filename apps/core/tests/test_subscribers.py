@@ -274,7 +274,7 @@ async def test_a_subscriber_that_needs_no_deduplication_keeps_no_done_keys(aredi
 
 
 def test_the_live_feed_bridge_keeps_no_done_keys():
-    from apps.core.events import LiveFeedBridge
+    from apps.core.highway.livefeed_bridge import LiveFeedBridge
 
     assert LiveFeedBridge.idempotent is False
 

@@ -1,5 +1,6 @@
 """Guessing is throttled: failed admin sign-ins (django-axes) and bad API or websocket tokens
-(apps.core.token_failures) from one address answer 429 (websockets: close 4429) past a limit."""
+(apps.core.http.token_failures) from one address answer 429 (websockets: close 4429) past a
+limit."""
 
 import json
 import os
@@ -15,9 +16,9 @@ from django.test import Client
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from apps.core import token_failures
+from apps.core.http import token_failures
+from apps.core.http.websocket_auth import CLOSE_THROTTLED, CLOSE_UNAUTHENTICATED
 from apps.core.testing import operator
-from apps.core.ws_auth import CLOSE_THROTTLED, CLOSE_UNAUTHENTICATED
 from cos_project.asgi import application
 from tests.faults_support import poll
 

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from apps.core.api.authentication import forget_tokens
+from apps.core.rest.authentication import forget_tokens
 
 
 @pytest.fixture

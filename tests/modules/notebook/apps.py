@@ -1,4 +1,4 @@
-from apps.core.modules import ModuleConfig, ModuleDefinition
+from apps.core.modules.definition import ModuleConfig, ModuleDefinition
 
 
 class NotebookConfig(ModuleConfig):

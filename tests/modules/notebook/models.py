@@ -1,10 +1,10 @@
+from apps.core.db.schemas import schema_table
 from apps.core.memory import (
     AbstractBaseLog,
     AbstractEventLog,
     AbstractPromptTrace,
     AbstractScratchNote,
 )
-from apps.core.schemas import schema_table
 
 
 class BaseLog(AbstractBaseLog):

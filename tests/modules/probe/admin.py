@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpRequest, HttpResponse
 
-from apps.core.admin_site import register_page
+from apps.core.admin.site import register_page
 from tests.modules.probe.models import Item
 
 

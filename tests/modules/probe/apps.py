@@ -1,4 +1,4 @@
-from apps.core.modules import ModuleConfig, ModuleDefinition, ModuleSetting
+from apps.core.modules.definition import ModuleConfig, ModuleDefinition, ModuleSetting
 
 
 class ProbeConfig(ModuleConfig):

@@ -1,6 +1,6 @@
 from django.db import models
 
-from apps.core.schemas import schema_table
+from apps.core.db.schemas import schema_table
 
 
 class Tag(models.Model):

@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from apps.core.removemodule import RemoveModuleError, plan_removal, remove_module
+from apps.core.scaffold.removemodule import RemoveModuleError, plan_removal, remove_module
 
 
 class Command(BaseCommand):

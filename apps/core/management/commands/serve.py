@@ -34,7 +34,9 @@ def uvicorn_log_config() -> dict[str, Any]:
     from uvicorn.config import LOGGING_CONFIG
 
     config = copy.deepcopy(LOGGING_CONFIG)
-    config["filters"] = {"redact_tokens": {"()": "apps.core.request_context.RedactTokensLogFilter"}}
+    config["filters"] = {
+        "redact_tokens": {"()": "apps.core.http.request_context.RedactTokensLogFilter"}
+    }
     for handler in config["handlers"].values():
         handler["filters"] = ["redact_tokens"]
     return config

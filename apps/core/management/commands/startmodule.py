@@ -9,8 +9,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from apps.core import governance
-from apps.core.registry import modules
-from apps.core.startmodule import StartModuleError, default_name, start_module
+from apps.core.modules.registry import modules
+from apps.core.scaffold.startmodule import StartModuleError, default_name, start_module
 
 
 class Command(BaseCommand):

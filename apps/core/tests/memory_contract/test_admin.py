@@ -3,7 +3,7 @@
 import pytest
 from django.contrib.auth.models import User
 
-from apps.core.services import log_l1
+from apps.core.memory.recording import log_l1
 from apps.core.testing import grant
 
 pytestmark = pytest.mark.django_db

@@ -7,9 +7,9 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from apps.core.http.request_context import request_id_var
+from apps.core.memory.recording import log_event, log_l1
 from apps.core.models import OutboxEntry
-from apps.core.request_context import request_id_var
-from apps.core.services import log_event, log_l1
 
 pytestmark = pytest.mark.django_db
 

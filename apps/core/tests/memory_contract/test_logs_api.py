@@ -6,8 +6,8 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from apps.core.memory.recording import log_l1
 from apps.core.memory.serializers import LogSerializer
-from apps.core.services import log_l1
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from django.db import connection
 from django.utils import timezone
 
 from apps.core.memory import notes
-from apps.core.schedule import jobs, run_periodic
+from apps.core.runtime.schedule import jobs, run_periodic
 
 pytestmark = pytest.mark.django_db
 

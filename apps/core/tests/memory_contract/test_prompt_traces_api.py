@@ -3,7 +3,7 @@
 import pytest
 from rest_framework.test import APIClient
 
-from apps.core.services import log_l1
+from apps.core.memory.recording import log_l1
 
 pytestmark = pytest.mark.django_db
 

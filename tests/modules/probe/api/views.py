@@ -6,8 +6,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
-from apps.core.api.errors import ErrorSerializer
-from apps.core.api.permissions import ModuleAccess
+from apps.core.rest.errors import ErrorSerializer
+from apps.core.rest.permissions import ModuleAccess
 from tests.modules.probe import services
 from tests.modules.probe.api.serializers import (
     ItemSerializer,

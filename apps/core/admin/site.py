@@ -1,0 +1,144 @@
+"""The COS admin site: Django's, plus module governance and extra pages modules contribute.
+
+- A disabled module's app disappears from the index and the sidebar (its URLs are refused by
+  `apps.core.http.middleware.disabled_module_admin_middleware`).
+- `register_page(slug, view, title)` adds a staff-only page at /admin/cos/<slug>/, linked from
+  every admin page: each module's overview, the architecture report. A module's page (slug = its
+  code) also needs the module's view permission.
+- `RecordAdmin` / `RecordInline`: read-only admins for records (L1 memory).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.admin.apps import AdminConfig
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.urls import URLPattern, URLResolver, path
+
+from apps.core import governance
+from apps.core.modules import access, registry
+
+
+@dataclass(frozen=True)
+class AdminPage:
+    slug: str
+    title: Any  # str or lazy translation
+    view: Callable[..., HttpResponse]
+
+
+class COSAdminSite(admin.AdminSite):
+    site_header = "COS"
+    site_title = "COS admin"
+    index_title = "Creative Operating System"
+
+    def __init__(self, name: str = "admin") -> None:
+        super().__init__(name)
+        self.pages: dict[str, AdminPage] = {}
+
+    def register_page(self, slug: str, view: Callable[..., HttpResponse], title: Any) -> None:
+        self.pages[slug] = AdminPage(slug, title, view)
+
+    def get_urls(self) -> list[URLResolver | URLPattern]:
+        pages = [
+            path(
+                f"cos/{page.slug}/",
+                self.admin_view(_viewable_by_module_permission(page)),
+                name=f"cos-{page.slug}",
+            )
+            for page in self.pages.values()
+        ]
+        return [*pages, *super().get_urls()]
+
+    def get_app_list(self, request: HttpRequest, app_label: str | None = None) -> list[Any]:
+        disabled = governance.disabled_modules()
+        return [
+            app
+            for app in super().get_app_list(request, app_label)
+            if app["app_label"] not in disabled
+        ]
+
+    def each_context(self, request: HttpRequest) -> dict[str, Any]:
+        context = super().each_context(request)
+        disabled = governance.disabled_modules()
+        # A module's own page has its code as slug; a disabled module's page is left out, and
+        # so is the page of a module the user may not view.
+        context["cos_pages"] = [
+            page
+            for page in self.pages.values()
+            if page.slug not in disabled and _may_see_page(request, page)
+        ]
+        return context
+
+
+def _is_module_page(page: AdminPage) -> bool:
+    try:
+        registry.get_module_config(page.slug)
+    except LookupError:
+        return False
+    return True
+
+
+def _may_see_page(request: HttpRequest, page: AdminPage) -> bool:
+    return not _is_module_page(page) or access.may_view(request.user, page.slug)
+
+
+def _viewable_by_module_permission(page: AdminPage) -> Callable[..., HttpResponse]:
+    """A module's page shows its data: it needs the module's view permission, not only staff."""
+
+    @functools.wraps(page.view)
+    def view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not _may_see_page(request, page):
+            raise PermissionDenied
+        return page.view(request, *args, **kwargs)
+
+    return view
+
+
+class RecordAdmin(admin.ModelAdmin):
+    """An admin for records (L1 logs, event logs, prompt traces): they can be read, searched
+    and filtered, never added, changed or deleted here; writes go through the module's
+    services (log_l1), which publish them."""
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class RecordInline(admin.StackedInline):
+    """The same for records shown inside another record's page."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class COSAdminConfig(AdminConfig):
+    default_site = "apps.core.admin.site.COSAdminSite"
+
+
+def register_page(slug: str, view: Callable[..., HttpResponse], title: Any) -> None:
+    """Add a page to the admin at /admin/cos/<slug>/ (from a module's admin.py)."""
+    if not isinstance(admin.site, COSAdminSite):
+        raise ImproperlyConfigured(
+            "The admin site is not COS's: INSTALLED_APPS needs apps.core.admin.site.COSAdminConfig."
+        )
+    admin.site.register_page(slug, view, title)

@@ -1,0 +1,1 @@
+"""COS's PostgreSQL backend (ENGINE `apps.core.db.postgres`): Django's, plus module schemas."""

@@ -1,0 +1,145 @@
+"""The COS module definition: what every module declares about itself in its AppConfig.
+
+Importable before Django is set up (settings.py uses it for discovery), so it must not touch
+models or settings at import time.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import ModuleType
+from typing import Any, ClassVar
+
+from django.apps import AppConfig
+from django.core.exceptions import ImproperlyConfigured
+
+CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+MEMORY_SCHEMA_PREFIX = "mem0_"
+
+
+class ModuleDefinitionError(ImproperlyConfigured):
+    """A module declares something impossible (bad code, bad setting, ...)."""
+
+
+class ModuleKind(StrEnum):
+    CORE = "core"  # always on, cannot be disabled
+    OPTIONAL = "optional"  # can be enabled and disabled at run time
+    INTERNAL = "internal"  # admin only, no public surface
+
+
+class _Required:
+    def __repr__(self) -> str:
+        return "REQUIRED"
+
+
+REQUIRED: Any = _Required()
+
+
+@dataclass(frozen=True)
+class ModuleSetting:
+    """One setting of a module; read from `COS_<CODE>__<NAME>` or `COS_MODULE_SETTINGS`."""
+
+    name: str
+    default: Any = REQUIRED
+    cast: Callable[[str], Any] = str
+    help: str = ""
+
+    @property
+    def required(self) -> bool:
+        return self.default is REQUIRED
+
+
+def validate_code(code: str) -> None:
+    if not CODE_PATTERN.match(code):
+        raise ModuleDefinitionError(
+            f"Module code {code!r} is invalid: it must match {CODE_PATTERN.pattern}."
+        )
+    if keyword.iskeyword(code):
+        raise ModuleDefinitionError(f"Module code {code!r} is a Python keyword.")
+
+
+@dataclass(frozen=True)
+class ModuleDefinition:
+    code: str
+    name: str
+    version: str
+    description: str = ""
+    requires: tuple[str, ...] = ()
+    kind: ModuleKind = ModuleKind.OPTIONAL
+    settings: tuple[ModuleSetting, ...] = ()
+    emits: tuple[str, ...] = field(default=())  # event types this module publishes
+    consumes: tuple[str, ...] = field(default=())  # event types this module subscribes to
+
+    def __post_init__(self) -> None:
+        validate_code(self.code)
+        for required in self.requires:
+            validate_code(required)
+        if self.code in self.requires:
+            raise ModuleDefinitionError(f"Module {self.code!r} requires itself.")
+        names = [setting.name for setting in self.settings]
+        if len(names) != len(set(names)):
+            raise ModuleDefinitionError(f"Module {self.code!r} declares a setting twice.")
+
+    @property
+    def schema(self) -> str:
+        return self.code
+
+    @property
+    def memory_schema(self) -> str:
+        return f"{MEMORY_SCHEMA_PREFIX}{self.code}"
+
+    @property
+    def schemas(self) -> tuple[str, str]:
+        return (self.schema, self.memory_schema)
+
+
+class ModuleConfig(AppConfig):
+    """Base AppConfig of every COS module; subclasses set `definition` (and `name`)."""
+
+    definition: ClassVar[ModuleDefinition]
+    # Contracts this module provides to others: contract name -> "dotted.path.to.object".
+    # Resolved by `apps.core.modules.registry.contract(name)`, so no module imports another.
+    contracts: ClassVar[dict[str, str]] = {}
+    default_auto_field = "django.db.models.BigAutoField"
+    module_settings: dict[str, Any]
+
+    def ready(self) -> None:
+        # Imported here: settings are only readable once Django is set up.
+        from apps.core.modules.settings import resolve_module_settings
+
+        self.module_settings = resolve_module_settings(self.definition)
+        self.import_module_parts()
+
+    def health_check(self) -> None:
+        """Raise if the module cannot work. Default: each of its tables answers a query.
+        Modules override it to check what else they depend on."""
+        for model in self.get_models():
+            if model._meta.managed:  # an unmanaged model may have no table at all
+                model._default_manager.exists()
+
+    def import_module_parts(self) -> None:
+        """Import the module's `events.py`, where it registers its subscribers."""
+        self.part("events")
+
+    def part(self, dotted: str) -> ModuleType | None:
+        """The module's file `dotted` (e.g. "api.urls") imported, None when it has none."""
+        return module_part(self.name, dotted)
+
+
+def module_part(package: str, dotted: str) -> ModuleType | None:
+    """`<package>.<dotted>` imported, or None when there is no such file (an error inside an
+    existing file still raises)."""
+    from importlib import import_module
+
+    from django.utils.module_loading import module_has_submodule
+
+    head, _, tail = dotted.partition(".")
+    if not module_has_submodule(import_module(package), head):
+        return None
+    if tail and not module_has_submodule(import_module(f"{package}.{head}"), tail):
+        return None
+    return import_module(f"{package}.{dotted}")

@@ -1,0 +1,121 @@
+"""Periodic jobs run by the event worker (`runsubscribers`, or `serve` in-process).
+
+    @periodic(every=3600)
+    def clean_expired_notes() -> int: ...
+
+Registered from a module's events.py. Each process that runs the worker runs each job; jobs must
+be safe to run concurrently (the notes cleanup deletes in batches with SKIP LOCKED), unless they
+are exclusive:
+
+    @periodic(every=600, exclusive=True)
+
+runs one at a time across the cluster: each run first takes a PostgreSQL advisory lock keyed by
+the job's name, and a process that does not get it skips that run. The lock lives on a connection
+of its own, closed after the run, so it can neither outlive the run nor stay behind in the pool.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, Final, TypeVar
+
+import psycopg
+from asgiref.sync import sync_to_async
+from django.db import DEFAULT_DB_ALIAS, close_old_connections, connections
+
+from apps.core import governance
+from apps.core.modules.registry import owning_module
+
+logger = logging.getLogger(__name__)
+
+
+SKIPPED: Final = "skipped: another process holds the job's lock"
+
+JobFunc = TypeVar("JobFunc", bound=Callable[[], Any])
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    name: str
+    every: float  # seconds
+    func: Callable[[], Any]
+    exclusive: bool = False  # one run at a time across the cluster
+
+
+_jobs: dict[str, PeriodicJob] = {}
+
+
+def periodic(
+    every: float, name: str | None = None, exclusive: bool = False
+) -> Callable[[JobFunc], JobFunc]:
+    def register(func: JobFunc) -> JobFunc:
+        job_name = name or f"{func.__module__}.{func.__qualname__}"
+        _jobs[job_name] = PeriodicJob(job_name, every, func, exclusive)
+        return func
+
+    return register
+
+
+def jobs() -> list[PeriodicJob]:
+    return sorted(_jobs.values(), key=lambda job: job.name)
+
+
+def lock_key(job_name: str) -> int:
+    """The job's advisory lock key: a signed 64-bit number, the same in every process."""
+    digest = hashlib.blake2b(job_name.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+@contextlib.contextmanager
+def cluster_lock(job_name: str, using: str = DEFAULT_DB_ALIAS) -> Iterator[bool]:
+    """Try the job's advisory lock; yields whether this process got it.
+
+    A plain psycopg connection, not the pooled one the job works with: closing it releases the
+    lock whatever the job does with its own connection (a session lock on a pooled connection
+    would go back to the pool still held)."""
+    key = lock_key(job_name)
+    params = connections[using].get_connection_params()
+    with psycopg.connect(**params, autocommit=True) as holder:
+        row = holder.execute("SELECT pg_try_advisory_lock(%s)", [key]).fetchone()
+        got_it = bool(row and row[0])
+        try:
+            yield got_it
+        finally:
+            if got_it:  # at once: a closing session lets go only when its backend exits
+                holder.execute("SELECT pg_advisory_unlock(%s)", [key])
+
+
+def run_once(job: PeriodicJob) -> Any:
+    """One run of the job in this thread; SKIPPED when exclusive and another process runs it."""
+    try:
+        if not job.exclusive:
+            return job.func()
+        with cluster_lock(job.name) as got_it:
+            return job.func() if got_it else SKIPPED
+    finally:
+        close_old_connections()
+
+
+async def run_periodic(stopping: asyncio.Event, selected: list[PeriodicJob] | None = None) -> None:
+    """Run each job now and then every `every` seconds until `stopping` is set."""
+
+    async def loop(job: PeriodicJob) -> None:
+        module = owning_module(job.func.__module__)
+        while not stopping.is_set():
+            try:
+                if module is None or await governance.ais_enabled(module):
+                    result = await sync_to_async(run_once, thread_sensitive=False)(job)
+                    logger.info("Periodic job %s: %s", job.name, result)
+                else:
+                    logger.info("Periodic job %s skipped: module %s is disabled", job.name, module)
+            except Exception:
+                logger.exception("Periodic job %s failed", job.name)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopping.wait(), timeout=job.every)
+
+    await asyncio.gather(*(loop(job) for job in (jobs() if selected is None else selected)))
