@@ -29,7 +29,6 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.urls import path
 
 from apps.core import governance
 from apps.core.highway.connection import async_redis
@@ -232,6 +231,3 @@ def _since_of(message: dict[str, Any]) -> str | None:
     if found is None or any(int(part) > MAX_STREAM_ID_PART for part in found.groups()):
         raise MalformedMessage("'since' must be a stream cursor like '1700000000000-0'")
     return since
-
-
-websocket_urlpatterns = [path("events/", LiveFeedConsumer.as_asgi())]
