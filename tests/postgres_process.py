@@ -3,9 +3,12 @@ port and one data folder. The twin of tests/redis_process.py."""
 
 from __future__ import annotations
 
+import hashlib
 import os
+import shutil
 import signal
 import subprocess
+import tempfile
 import time
 import warnings
 from collections.abc import Iterator
@@ -49,8 +52,10 @@ def _version(name: str) -> tuple[int, ...]:
 class PostgresProcess:
     def __init__(self, workdir: Path) -> None:
         self.port = free_port()
-        self.workdir = workdir
         workdir.mkdir(parents=True, exist_ok=True)
+        if os.geteuid() == 0:
+            workdir = _outside_pytest_temp(workdir)
+        self.workdir = workdir
         self.data_dir = workdir / "data"
         self.socket_dir = workdir / "socket"
         self.log_path = workdir / "postgres.log"
@@ -97,6 +102,12 @@ class PostgresProcess:
                 self.process.kill()
                 self.process.wait(timeout)
         self.process = None
+
+    def remove(self) -> None:
+        """Stop the server and delete a cluster kept outside pytest's temporary folders."""
+        self.stop()
+        if self.workdir.name.startswith(_PRIVATE_PREFIX):
+            shutil.rmtree(self.workdir, ignore_errors=True)
 
     def connect(self, database: str = SUPERUSER, **kwargs: Any) -> psycopg.Connection[Any]:
         return psycopg.connect(self.url_for(database), connect_timeout=2, **kwargs)
@@ -148,7 +159,27 @@ def running_postgres(workdir: Path) -> Iterator[PostgresProcess]:
     try:
         yield server.start()
     finally:
-        server.stop()
+        server.remove()
+
+
+_PRIVATE_PREFIX = "cos-postgres-"
+
+
+def _outside_pytest_temp(workdir: Path) -> Path:
+    """The cluster's folder for `workdir` (the same one for two servers of one workdir), where
+    the unprivileged user keeps access. Under pytest's temporary folder it would not: every
+    pytest session that starts (another one on this machine) resets /tmp/pytest-of-root to
+    0700, and the running server then fails to open its own files by their absolute paths
+    (a PANIC on pg_control at shutdown, so no restart)."""
+    link = workdir / "cluster"  # also shows where the cluster is
+    if link.is_symlink():
+        return link.readlink()
+    key = hashlib.sha256(str(workdir.resolve()).encode()).hexdigest()[:16]
+    private = Path(tempfile.gettempdir()) / f"{_PRIVATE_PREFIX}{key}"
+    shutil.rmtree(private, ignore_errors=True)  # left by a killed run of an equal path
+    private.mkdir(mode=0o700)
+    link.symlink_to(private)
+    return private
 
 
 def _run_as_kwargs(workdir: Path) -> dict[str, Any]:

@@ -49,7 +49,7 @@ def own_postgres(tmp_path) -> Iterator[PostgresProcess]:
     try:
         yield server.start()
     finally:
-        server.stop()
+        server.remove()
 
 
 def env_for(tmp_path, database_url: str, redis_url: str) -> dict[str, str]:

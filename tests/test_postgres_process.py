@@ -69,4 +69,4 @@ def test_a_server_that_cannot_start_says_why(tmp_path):
             twin.start()
     finally:
         twin.stop()
-        server.stop()
+        server.remove()

@@ -95,14 +95,24 @@ def database_unavailable(retry_after_s: int = 5) -> JsonResponse:
 
 
 def database_reachable() -> bool:
-    """Whether a database connection can be had (a pooled one, checked) right now."""
+    """Whether the database answers right now: a connection is had and a round trip proves it.
+
+    The round trip is needed: the pool checks a connection only after it idled over a second
+    (apps/core/postgres/base.py), so one returned a moment before PostgreSQL went away comes
+    back looking healthy, and a page that then queries nothing (the login form without a
+    session) would render as if the database were up. A dead connection is closed, so the pool
+    discards it rather than lend it to the next request.
+    """
     try:
         connection.ensure_connection()
     except DatabaseError as exc:
         if not is_database_unavailable(exc):
             raise
         return False
-    return True
+    if connection.is_usable():
+        return True
+    connection.close()
+    return False
 
 
 def is_database_unavailable(exc: BaseException) -> bool:
