@@ -217,7 +217,7 @@ def test_a_module_lacking_standard_files_is_told_which(tmp_path):
 def test_core_the_framework_needs_no_selectors_or_admin(tmp_path):
     core = make_module(tmp_path, code="core", requires=())
     missing = {v.file for v in standard_files(core, {})}
-    assert "apps/core/memory/recording.py" in missing
+    assert "apps/core/services.py" in missing
     assert not missing & {"apps/core/selectors.py", "apps/core/admin.py"}
 
 

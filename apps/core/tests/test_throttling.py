@@ -108,7 +108,7 @@ def test_counts_are_shared_between_processes(limits):
     for _ in range(3):
         assert token_failures.record(OTHER_ADDRESS) is None
     script = (
-        "import django; django.setup(); from apps.core import token_failures; "
+        "import django; django.setup(); from apps.core.http import token_failures; "
         f"print(token_failures.record({OTHER_ADDRESS!r}))"
     )
     env = {**os.environ, "COS_TOKEN_FAILURE_LIMIT": "3", "COS_TOKEN_COOLOFF": "60"}
