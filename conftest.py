@@ -17,7 +17,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cos_project.settings")
 
 from apps.core.runtime import engines
 
-_SESSION_ENGINES = engines.provide()
+# The graph server of tests is one of their own (var/graph-test): they empty its graph.
+_SESSION_ENGINES = engines.provide(graph="graph-test")
 
 import django  # noqa: E402
 
@@ -164,3 +165,30 @@ def redis_client(redis_service):
 def pytest_runtest_setup(item):
     if item.get_closest_marker("neo4j") and not os.environ.get("NEO4J_URL"):
         pytest.skip("needs a Neo4j server: set NEO4J_URL")
+
+
+@cache
+def _graph_error() -> str | None:
+    try:
+        from apps.core.graphdb.connection import ping
+
+        ping()
+    except Exception as exc:
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
+@pytest.fixture
+def graph(embedded_engines):
+    """The test graph server, emptied before the test (tests/graph servers are throwaway:
+    with NEO4J_URL set, point it at a Neo4j whose data may go)."""
+    error = _graph_error()
+    if error is not None:
+        message = f"the graph server is unreachable ({error})"
+        if os.environ.get("COS_REQUIRE_SERVICES") == "1":
+            pytest.fail(f"{message}; COS_REQUIRE_SERVICES=1 forbids skipping.", pytrace=False)
+        pytest.skip(message)
+    from apps.core.graphdb.connection import cypher
+
+    cypher("MATCH (n) DETACH DELETE n")
+    return cypher

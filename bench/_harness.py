@@ -52,7 +52,7 @@ def engines(need_redis: bool = True) -> tuple[str, str, Any]:
     wanted = {name: os.environ.get(name, "") for name in ("DATABASE_URL", "REDIS_URL")}
     if not need_redis:
         wanted["REDIS_URL"] = wanted["REDIS_URL"] or "unused://"
-    handle = cos_engines.provide(wanted)
+    handle = cos_engines.provide(wanted, graph=None)
     return wanted["DATABASE_URL"], wanted["REDIS_URL"], handle
 
 

@@ -189,7 +189,10 @@ CACHES = {
         "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
     }
 }
+# The graph server (L2): Neo4j 5, or the embedded ArcadeDB that provide() starts when unset.
 NEO4J_URL = env("NEO4J_URL", default="")
+# Seconds to connect to the graph server or retry a transaction before answering 503.
+COS_GRAPH_TIMEOUT = env.float("COS_GRAPH_TIMEOUT", default=5.0)
 COS_HEALTH_TIMEOUT = env.float("COS_HEALTH_TIMEOUT", default=2.0)
 
 # --- Event highway (apps/core/highway) ---------------------------------------------------------

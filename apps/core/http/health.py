@@ -61,14 +61,16 @@ def _ping_redis() -> None:
 
 
 def _ping_graph() -> None:
-    from neo4j import GraphDatabase
+    from apps.core.runtime.graph_server import bolt_driver
 
-    # The graph layer (neomodel) shares this driver; a plain round trip is the honest check.
-    driver = GraphDatabase.driver(
-        settings.NEO4J_URL, connection_timeout=settings.COS_HEALTH_TIMEOUT
+    # A driver of its own, with the probe's timeout: a busy pool must not hide a live server.
+    timeout = settings.COS_HEALTH_TIMEOUT
+    driver = bolt_driver(
+        settings.NEO4J_URL, connection_timeout=timeout, max_transaction_retry_time=0
     )
     try:
-        driver.verify_connectivity()
+        with driver.session() as session:
+            session.run("RETURN 1").consume()
     finally:
         driver.close()
 

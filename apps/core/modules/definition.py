@@ -122,8 +122,10 @@ class ModuleConfig(AppConfig):
                 model._default_manager.exists()
 
     def import_module_parts(self) -> None:
-        """Import the module's `events.py`, where it registers its subscribers."""
+        """Import the module's `events.py`, where it registers its subscribers, and its
+        `graph.py`, where it declares its graph nodes."""
         self.part("events")
+        self.part("graph")
 
     def part(self, dotted: str) -> ModuleType | None:
         """The module's file `dotted` (e.g. "api.urls") imported, None when it has none."""

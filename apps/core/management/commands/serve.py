@@ -140,6 +140,7 @@ class Command(BaseCommand):
             if not no_migrate:
                 call_command("migrate", interactive=False, verbosity=0)
             password = ensure_admin_user()
+            self._install_graph_schema()
             connections.close_all()  # back to the pool: requests need every connection
             if password and not os.environ.get("COS_ADMIN_PASSWORD"):
                 self.stdout.write(
@@ -158,6 +159,17 @@ class Command(BaseCommand):
                 self._run_server(host, port)
         finally:
             lock.release()
+
+    def _install_graph_schema(self) -> None:
+        """The graph's constraints and indexes; a graph server that is down only warns (the
+        graph API answers 503 until it is back, the L1 -> L2 sync waits in its stream)."""
+        from apps.core.graphdb.errors import GraphUnavailable
+        from apps.core.graphdb.schema import install_schema
+
+        try:
+            install_schema()
+        except GraphUnavailable as exc:
+            self.stderr.write(self.style.WARNING(f"Graph schema not installed: {exc.detail}"))
 
     def _check(self) -> None:
         """Every system check, each once (module maps are rendered once: the slow part)."""
