@@ -94,8 +94,8 @@ def embedded_env(var_dir: Path, temp_dir: Path, **overrides: str) -> dict[str, s
     """serve_env with no DATABASE_URL / REDIS_URL (the embedded engines), in `var_dir`, and with
     `temp_dir` as the temporary folder: whatever the engines leave there can be seen."""
     env = serve_env(COS_VAR_DIR=str(var_dir), TMPDIR=str(temp_dir), **overrides)
-    env.pop("DATABASE_URL", None)
-    env.pop("REDIS_URL", None)
+    for name in ("DATABASE_URL", "REDIS_URL", "NEO4J_URL"):
+        env.pop(name, None)
     return env
 
 
@@ -105,12 +105,14 @@ def processes_using(folder: Path) -> list[psutil.Process]:
 
 
 def engine_servers(var_dir: Path) -> set[int]:
-    """Pids of PostgreSQL's postmaster and of redis-server on `var_dir` (not their sessions)."""
+    """Pids of PostgreSQL's postmaster, of redis-server and of the graph server (java) on
+    `var_dir` (not PostgreSQL's sessions)."""
     servers = set()
     for process in processes_using(var_dir):
         with contextlib.suppress(psutil.Error):  # a session may end meanwhile
             name = process.name()
-            if name == "redis-server" or (name == "postgres" and process.parent().name() != name):
+            postmaster = name == "postgres" and process.parent().name() != name
+            if name in {"redis-server", "java"} or postmaster:
                 servers.add(process.pid)
     return servers
 

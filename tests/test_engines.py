@@ -24,14 +24,20 @@ pytestmark = pytest.mark.slow
 USER = """
 import os, sys
 from apps.core.runtime import engines
-engines.provide()
+graph = os.environ.get("WITH_GRAPH") == "1"
+engines.provide(graph="graph" if graph else None)
 print("URLS", os.environ["DATABASE_URL"], os.environ["REDIS_URL"], flush=True)
 sys.stdin.read()
 import psycopg, redis
 psycopg.connect(os.environ["DATABASE_URL"]).execute("SELECT 1")
 redis.Redis.from_url(os.environ["REDIS_URL"]).ping()
+if graph:
+    from apps.core.runtime.graph_server import bolt_driver
+    with bolt_driver(os.environ["NEO4J_URL"]) as driver, driver.session() as session:
+        session.run("RETURN 1").consume()
 print("ANSWERED", flush=True)
 """
+# The graph server (a JVM) starts in the tests that say so: the others are about the mechanism.
 
 
 class CosProcess:
@@ -87,15 +93,15 @@ def nothing_left(var_dir: Path, temp_dir: Path) -> None:
 
 
 def test_a_process_that_exits_stops_the_engines_it_started(env, var_dir, temp_dir):
-    user = CosProcess(env)
-    assert len(engine_servers(var_dir)) == 2  # PostgreSQL and Redis
+    user = CosProcess({**env, "WITH_GRAPH": "1"})
+    assert len(engine_servers(var_dir)) == 3  # PostgreSQL, Redis and the graph server
     user.leave()
     nothing_left(var_dir, temp_dir)
 
 
 def test_the_engines_stop_when_their_last_user_is_killed(env, var_dir, temp_dir):
-    user = CosProcess(env)
-    assert len(engine_servers(var_dir)) == 2
+    user = CosProcess({**env, "WITH_GRAPH": "1"})
+    assert len(engine_servers(var_dir)) == 3
     user.kill()  # SIGKILL: nothing of it runs any more
     assert wait_until(lambda: not processes_using(var_dir), timeout=30), processes_using(var_dir)
     nothing_left(var_dir, temp_dir)

@@ -114,7 +114,7 @@ def test_serve_with_no_urls_runs_embedded_engines_and_stops_them(tmp_path):
         status, health = get_json(f"{server.url}/health")
         assert status == 200, health
         assert (var_dir / "postgres" / "PG_VERSION").exists()
-        assert len(engine_servers(var_dir)) == 2  # PostgreSQL and Redis
+        assert len(engine_servers(var_dir)) == 3  # PostgreSQL, Redis and the graph server
         password = re.search(r"Created superuser 'admin' with password: (\S+)", server.printed())
         assert password and len(password[1]) >= 12, server.printed()
         second_process_joins_and_leaves(env)

@@ -70,11 +70,11 @@ def test_redis_status_rules(state, ping_ms, failure_rate, expected):
     assert classify(state, ping_ms, failure_rate) == expected
 
 
-def test_system_health_checks_every_engine_and_module(operations):
+def test_system_health_checks_every_engine_and_module(operations, graph):
     response = operations.get("/api/cc/system-health/")
     body = response.json()
     assert response.status_code == 200 and body["status"] == "ok"
-    assert set(body["engines"]) == {"database", "redis"}
+    assert set(body["engines"]) == {"database", "redis", "graph"}
     assert {"core", "cc", "probe"} <= set(body["modules"])
 
 

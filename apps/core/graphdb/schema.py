@@ -1,8 +1,10 @@
 """Install the uniqueness constraints and indexes every module's node classes declare.
 
-neomodel's `install_all_labels` is not idempotent on ArcadeDB (a second run fails: "already
-exists", under an error code Neo4j does not use), so each statement says IF NOT EXISTS, and an
-"already exists" from either server counts as done.
+neomodel's `install_all_labels` is not idempotent on ArcadeDB: a second run fails. So rules that
+exist (SHOW CONSTRAINTS / SHOW INDEXES, by name) are skipped, each statement says IF NOT EXISTS,
+and a failure counts as "already exists" when Neo4j says so by its error code, or, since ArcadeDB
+answers a bare SemanticError without saying why, when the rule is there once the statement failed
+(another process created it meanwhile).
 """
 
 from __future__ import annotations
@@ -72,7 +74,7 @@ def install_schema() -> list[tuple[SchemaRule, bool]]:
         try:
             cypher(rule.statement)
         except ClientError as error:
-            if not already_exists(error):
+            if not (already_exists(error) or rule.name in existing_rule_names()):
                 raise
             done.append((rule, False))
         else:

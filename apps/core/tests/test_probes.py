@@ -25,12 +25,12 @@ def test_ping_answers_pong_with_a_utc_timestamp(client):
 
 
 @pytest.mark.django_db
-def test_health_is_200_with_each_part_and_its_latency(operator_client, redis_service):
+def test_health_is_200_with_each_part_and_its_latency(operator_client, redis_service, graph):
     response = operator_client.get("/health")
     body = response.json()
     assert response.status_code == 200, body
     assert body["status"] == "ok" and body["failing"] == []
-    assert set(body["parts"]) == {"database", "redis"}
+    assert set(body["parts"]) == {"database", "redis", "graph"}
     for part in body["parts"].values():
         assert part["status"] == "up" and part["latency_ms"] >= 0
 
@@ -58,12 +58,9 @@ def test_health_checks_the_graph_only_when_configured(operator_client, settings,
     assert response.json()["failing"] == ["graph"]
 
 
-@pytest.mark.neo4j
 @pytest.mark.django_db
-def test_health_reports_a_live_graph(operator_client, settings, redis_service):
-    import os
-
-    settings.NEO4J_URL = os.environ["NEO4J_URL"]
+def test_health_reports_the_graph_server_in_use(operator_client, graph, redis_service):
+    """The embedded ArcadeDB, or the Neo4j of NEO4J_URL."""
     body = operator_client.get("/health").json()
     assert body["parts"]["graph"]["status"] == "up"
 
