@@ -181,8 +181,8 @@ def _graph_error() -> str | None:
 
 @pytest.fixture
 def graph(embedded_engines):
-    """The test graph server, emptied before the test (tests/graph servers are throwaway:
-    with NEO4J_URL set, point it at a Neo4j whose data may go)."""
+    """The test graph server, emptied before the test, with its schema installed (test graph
+    servers are throwaway: with NEO4J_URL set, point it at a Neo4j whose data may go)."""
     error = _graph_error()
     if error is not None:
         message = f"the graph server is unreachable ({error})"
@@ -190,6 +190,8 @@ def graph(embedded_engines):
             pytest.fail(f"{message}; COS_REQUIRE_SERVICES=1 forbids skipping.", pytrace=False)
         pytest.skip(message)
     from apps.core.graphdb.connection import cypher
+    from apps.core.graphdb.schema import install_schema
 
     cypher("MATCH (n) DETACH DELETE n")
+    install_schema()  # as serve does: constraints change what some statements do on ArcadeDB
     return cypher
