@@ -57,16 +57,17 @@ def main() -> None:
     from apps.core.runtime import engines
 
     running = engines.provide(graph="graph-bench")
+    embedded = "graph-bench" in running.leases
     from _harness import scratch_database
 
     with scratch_database(os.environ["DATABASE_URL"]) as database_url:
         os.environ["DATABASE_URL"] = database_url
         os.environ["REDIS_URL"] = redis_url_with_db(os.environ["REDIS_URL"], BENCH_REDIS_DB)
-        run(args)
+        run(args, embedded)
     running.stop()
 
 
-def run(args: argparse.Namespace) -> None:
+def run(args: argparse.Namespace, embedded: bool) -> None:
     import django
     import redis
     from django.conf import settings
@@ -82,7 +83,8 @@ def run(args: argparse.Namespace) -> None:
 
     cypher("MATCH (n) DETACH DELETE n")
     install_schema()
-    print(f"graph benchmark on {graph_server()}")
+    server = "ArcadeDB (embedded, over Bolt)" if embedded else graph_server()
+    print(f"graph benchmark on {server}")
     floor = [timed(lambda: cypher("RETURN 1 AS up")) for _ in range(args.samples)]
     floor_p50 = summary("floor: Bolt round trip", floor)["p50"]
     sync_throughput(args.logs, floor_p50)
@@ -93,11 +95,8 @@ def run(args: argparse.Namespace) -> None:
 def graph_server() -> str:
     from apps.core.graphdb.connection import cypher
 
-    try:
-        row = cypher("CALL dbms.components() YIELD name, versions RETURN name, versions")[0]
-        return f"{row['name']} {row['versions'][0]}"
-    except Exception:  # ArcadeDB has no dbms.components()
-        return "ArcadeDB (embedded, Bolt)"
+    row = cypher("CALL dbms.components() YIELD name, versions RETURN name, versions")[0]
+    return f"{row['name']} {row['versions'][0]}"
 
 
 def timed(action) -> float:
