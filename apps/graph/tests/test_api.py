@@ -15,6 +15,7 @@ from apps.graph import selectors
 NODES = "/api/graph/nodes/"
 RELATIONSHIPS = "/api/graph/relationships/"
 INJECTION = "x'}) DETACH DELETE n //"
+BIG = 2**70  # past the 64 bits Bolt carries
 
 
 @pytest.fixture
@@ -128,6 +129,8 @@ def test_an_unknown_uid_is_a_404(g, writer, method, path):
          "properties"),
         ({"label": "Prompt", "module": "graph", "properties": {"log_id": "x", "token_count": "9"}},
          "properties"),
+        ({"label": "Prompt", "module": "graph", "properties": {"log_id": "x", "token_count": BIG}},
+         "properties"),
         ({"label": "Module", "module": "graph", "properties": {}}, "properties"),  # no merge key
         ({"label": "Module", "module": "graph", "properties": "code"}, "properties"),
     ],
@@ -137,6 +140,16 @@ def test_a_node_the_declarations_refuse_is_a_400_naming_the_field(g, writer, bod
     assert response.status_code == 400
     assert field in response.json()["errors"]
     assert count_nodes(g) == 0
+
+
+def test_bad_input_is_explained_in_the_callers_language(g, writer):
+    response = writer.post(
+        NODES,
+        {"label": "Nope", "module": "graph"},
+        format="json",
+        headers={"Accept-Language": "fr"},
+    )
+    assert response.json()["errors"]["label"][0].startswith("Label inconnu 'Nope'")
 
 
 def test_an_undeclared_property_filter_is_a_400(g, writer):
@@ -186,8 +199,9 @@ def test_a_relationship_of_unknown_type_or_nodes_is_a_400(g, writer):
     assert response.status_code == 400 and "type" in response.json()["errors"]
     response = link(writer, a, "nope")
     assert response.status_code == 400 and "target" in response.json()["errors"]
-    response = link(writer, a, a, **{"bad name": 1})
-    assert response.status_code == 400 and "properties" in response.json()["errors"]
+    for properties in ({"bad name": 1}, {"huge": 2**64}, {"nested": {"a": 1}}):
+        response = link(writer, a, a, **properties)
+        assert response.status_code == 400 and "properties" in response.json()["errors"]
     assert g("MATCH ()-[r]->() RETURN count(r) AS count")[0]["count"] == 0
 
 
