@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 from apps.core.graphdb import connection
 from apps.core.graphdb.schema import install_schema
 from apps.core.models import OutboxEntry
+from apps.core.modules.registry import get_module_config
 from apps.core.testing import user_with_access
 from apps.graph import selectors
 
@@ -236,6 +237,14 @@ def test_a_depth_outside_1_to_the_limit_is_a_400(g, writer, depth):
     uid = node(writer, "Concept", key="a").json()["uid"]
     response = writer.get(f"{NODES}{uid}/neighbourhood/", {"depth": depth})
     assert response.status_code == 400 and "depth" in response.json()["errors"]
+
+
+def test_the_depth_limit_is_the_modules_setting(g, writer, monkeypatch):
+    uids = chain(writer, 6)
+    settings = get_module_config("graph").module_settings
+    monkeypatch.setitem(settings, "NEIGHBOURHOOD_MAX_DEPTH", 5)
+    found = writer.get(f"{NODES}{uids[0]}/neighbourhood/", {"depth": 5}).json()
+    assert len(found["nodes"]) == 6
 
 
 def test_search_finds_a_substring_of_the_search_fields_ignoring_case(g, writer):
