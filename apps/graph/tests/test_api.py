@@ -315,6 +315,13 @@ def test_the_openapi_document_lists_the_graph_endpoints(client):
         assert path in paths
 
 
+def test_the_api_is_browsable(g, writer):
+    uid = node(writer, code="cc").json()["uid"]
+    for path in (NODES, f"{NODES}{uid}/", f"{NODES}{uid}/neighbourhood/", "/api/graph/schema/"):
+        response = writer.get(path, headers={"Accept": "text/html"})
+        assert response.status_code == 200 and b"<html" in response.content
+
+
 def closed_port():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
