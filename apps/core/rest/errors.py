@@ -39,7 +39,7 @@ class ErrorSerializer(serializers.Serializer):
     code = serializers.CharField(
         help_text="What went wrong, for programs: e.g. invalid, not_authenticated, "
         "permission_denied, module_disabled, not_found, conflict, too_large, overloaded, "
-        "database_unavailable."
+        "database_unavailable, graph_unavailable."
     )
     detail = serializers.CharField(help_text="What went wrong, for people.")
     # DRF's metaclass moves declared fields off the class: no clash with Serializer.errors.
@@ -85,6 +85,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         detail = getattr(exc, "detail", None) or default_detail(response.status_code)
         code = getattr(detail, "code", None) or default_code(response.status_code)
         response.data = error_body(response.status_code, str(code), str(detail))
+    # An exception that knows when to come back (GraphUnavailable) says so.
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after is not None:
+        response["Retry-After"] = str(int(retry_after))
     return response
 
 
