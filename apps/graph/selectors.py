@@ -19,6 +19,7 @@ from apps.graph import shapes
 NODE = "labels(n) AS labels, properties(n) AS props"
 REL = "r.uid AS uid, type(r) AS type, a.uid AS source, b.uid AS target, properties(r) AS props"
 NEIGHBOURHOOD_NODE_CAP = 500
+RELATIONSHIPS_PER_NODE = 4  # of a neighbourhood: read at most cap x this many
 SEARCH_LIMIT = 20
 SEARCH_MAX_LIMIT = 200
 
@@ -38,9 +39,19 @@ def max_depth() -> int:
 
 
 def node(uid: str) -> dict[str, Any] | None:
-    """The node with this uid, or None."""
-    rows = cypher(f"MATCH (n) WHERE n.uid = $uid RETURN {NODE} LIMIT 1", {"uid": uid})
+    """The node with this uid, or None. One lookup per node type, each answered by that
+    label's uid index: a MATCH without a label reads every node (85 ms at 20,000 nodes on
+    ArcadeDB, against 2-4 ms)."""
+    lookups = " UNION ALL ".join(
+        f"MATCH (n:`{label}` {{uid: $uid}}) RETURN {NODE}" for label in node_types()
+    )
+    rows = cypher(lookups, {"uid": uid})
     return node_from_row(rows[0]) if rows else None
+
+
+def pattern(variable: str, node: dict[str, Any], parameter: str) -> str:
+    """`(variable:Label {uid: $parameter})` for a node found by node(): an indexed match."""
+    return f"({variable}:{shapes.label_of(node['label'])} {{uid: ${parameter}}})"
 
 
 class NodeQuery:
@@ -97,10 +108,6 @@ def find_nodes(
     return NodeQuery(match, "WHERE " + " AND ".join(conditions), params)
 
 
-def node_exists(uid: str) -> bool:
-    return bool(cypher("MATCH (n) WHERE n.uid = $uid RETURN n.uid AS uid LIMIT 1", {"uid": uid}))
-
-
 def relationship(uid: str) -> dict[str, Any] | None:
     rows = cypher(f"MATCH (a)-[r]->(b) WHERE r.uid = $uid RETURN {REL} LIMIT 1", {"uid": uid})
     return relationship_from_row(rows[0]) if rows else None
@@ -109,14 +116,17 @@ def relationship(uid: str) -> dict[str, Any] | None:
 class RelationshipQuery:
     """A node's relationships, both directions (a paginator's queryset)."""
 
-    def __init__(self, uid: str) -> None:
-        self.uid = uid
+    def __init__(self, node: dict[str, Any]) -> None:
+        self.uid = node["uid"]
+        # Outgoing, then incoming, each from the node's indexed match; UNION drops the second
+        # copy of a relationship from the node to itself.
+        self.both = (
+            f"CALL {{ MATCH {pattern('a', node, 'uid')}-[r]->(b) RETURN r, a, b "
+            f"UNION MATCH (a)-[r]->{pattern('b', node, 'uid')} RETURN r, a, b }}"
+        )
 
     def count(self) -> int:
-        rows = cypher(
-            "MATCH (a)-[r]->(b) WHERE a.uid = $uid OR b.uid = $uid RETURN count(r) AS count",
-            {"uid": self.uid},
-        )
+        rows = cypher(f"{self.both} RETURN count(r) AS count", {"uid": self.uid})
         return int(rows[0]["count"]) if rows else 0
 
     def __len__(self) -> int:
@@ -126,8 +136,7 @@ class RelationshipQuery:
         start = int(window.start or 0)
         size = int(window.stop) - start if window.stop is not None else 1000
         rows = cypher(
-            f"MATCH (a)-[r]->(b) WHERE a.uid = $uid OR b.uid = $uid RETURN {REL} "
-            "ORDER BY type(r), r.uid SKIP $skip LIMIT $limit",
+            f"{self.both} RETURN {REL} ORDER BY type(r), r.uid SKIP $skip LIMIT $limit",
             {"uid": self.uid, "skip": start, "limit": max(size, 0)},
         )
         return [relationship_from_row(row) for row in rows]
@@ -136,8 +145,8 @@ class RelationshipQuery:
         return iter(self[0:None])
 
 
-def relationships_of(uid: str) -> RelationshipQuery:
-    return RelationshipQuery(uid)
+def relationships_of(node: dict[str, Any]) -> RelationshipQuery:
+    return RelationshipQuery(node)
 
 
 def neighbourhood(uid: str, depth: int, cap: int = NEIGHBOURHOOD_NODE_CAP) -> dict[str, Any] | None:
@@ -147,18 +156,22 @@ def neighbourhood(uid: str, depth: int, cap: int = NEIGHBOURHOOD_NODE_CAP) -> di
     if root is None:
         return None
     # `depth` is an int checked by the caller: ranges cannot be parameters.
+    paths = f"MATCH path = {pattern('root', root, 'uid')}-[*1..{int(depth)}]-(n) "
     rows = cypher(
-        f"MATCH (root)-[*1..{int(depth)}]-(n) WHERE root.uid = $uid AND n.uid <> $uid "
-        f"WITH DISTINCT n RETURN {NODE} LIMIT $limit",
+        f"{paths} WHERE n.uid <> $uid WITH DISTINCT n RETURN {NODE} LIMIT $limit",
         {"uid": uid, "limit": cap},
     )
     truncated = len(rows) >= cap
     nodes = [root, *(node_from_row(row) for row in rows[: cap - 1])]
-    uids = [n["uid"] for n in nodes]
+    uids = {n["uid"] for n in nodes}
+    # The relationships on those paths (a hub's are bounded too), kept between kept nodes.
     links = cypher(
-        f"MATCH (a)-[r]->(b) WHERE a.uid IN $uids AND b.uid IN $uids RETURN {REL}",
-        {"uids": uids},
+        f"{paths} UNWIND relationships(path) AS r WITH DISTINCT r "
+        "RETURN r.uid AS uid, type(r) AS type, startNode(r).uid AS source, "
+        "endNode(r).uid AS target, properties(r) AS props LIMIT $limit",
+        {"uid": uid, "limit": cap * RELATIONSHIPS_PER_NODE},
     )
+    links = [row for row in links if row["source"] in uids and row["target"] in uids]
     return {
         "root": uid,
         "depth": depth,

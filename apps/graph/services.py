@@ -92,7 +92,7 @@ def update_node(uid: str, name: str | None = None, properties: Any = None) -> di
         fields["name"] = name
     fields["updated_at"] = time.time()
     rows = _write(
-        f"MATCH (n) WHERE n.uid = $uid SET n += $fields RETURN {selectors.NODE}",
+        f"MATCH {selectors.pattern('n', current, 'uid')} SET n += $fields RETURN {selectors.NODE}",
         {"uid": uid, "fields": fields},
     )
     if not rows:
@@ -107,7 +107,7 @@ def delete_node(uid: str) -> bool:
     current = selectors.node(uid)
     if current is None:
         return False
-    _write("MATCH (n) WHERE n.uid = $uid DETACH DELETE n", {"uid": uid})
+    _write(f"MATCH {selectors.pattern('n', current, 'uid')} DETACH DELETE n", {"uid": uid})
     publish("graph.node.deleted", _node_event(current), source=SOURCE)
     return True
 
@@ -118,15 +118,18 @@ def create_relationship(
     """A relationship `(source)-[:rel_type]->(target)` between two nodes given by uid."""
     cypher_type = shapes.type_of(rel_type)
     stored = shapes.relationship_properties(properties)
+    ends = {"source": selectors.node(source), "target": selectors.node(target)}
     missing = {
         field: [shapes.unknown_node_message(uid)]
         for field, uid in (("source", source), ("target", target))
-        if not selectors.node_exists(uid)
+        if ends[field] is None
     }
     if missing:
         raise shapes.BadInput(missing)
+    start, end = ends["source"], ends["target"]
+    assert start is not None and end is not None
     rows = _write(
-        f"MATCH (a), (b) WHERE a.uid = $source AND b.uid = $target "
+        f"MATCH {selectors.pattern('a', start, 'source')}, {selectors.pattern('b', end, 'target')} "
         f"CREATE (a)-[r:{cypher_type}]->(b) SET r = $props, r.uid = $uid RETURN {selectors.REL}",
         {"source": source, "target": target, "props": stored, "uid": uuid.uuid4().hex},
     )

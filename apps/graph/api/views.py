@@ -145,10 +145,11 @@ class NodeViewSet(viewsets.ViewSet):
     @extend_schema(parameters=[UID], responses=RelationshipSerializer(many=True))
     @action(detail=True, methods=["get"])
     def relationships(self, request: Request, uid: str) -> Response:
-        if not selectors.node_exists(uid):
+        node = selectors.node(uid)
+        if node is None:
             raise _not_found(uid)
         paginator = GraphPage()
-        query = selectors.relationships_of(uid)
+        query = selectors.relationships_of(node)
         page: list[Any] | None = paginator.paginate_queryset(
             query,  # type: ignore[arg-type]  # counted and sliced like a queryset
             request,
