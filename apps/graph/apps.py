@@ -1,6 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.modules.definition import ModuleConfig, ModuleDefinition
+from apps.core.modules.definition import ModuleConfig, ModuleDefinition, ModuleSetting
 
 
 class GraphConfig(ModuleConfig):
@@ -12,5 +12,20 @@ class GraphConfig(ModuleConfig):
         name="Graph",
         version="0.1.0",
         requires=("core",),
-        emits=("mem0.recorded",),
+        settings=(
+            ModuleSetting(
+                "NEIGHBOURHOOD_MAX_DEPTH",
+                default=3,
+                cast=int,
+                help="The deepest neighbourhood the graph API answers (hops from the node).",
+            ),
+        ),
+        emits=(
+            "mem0.recorded",
+            "graph.node.created",
+            "graph.node.updated",
+            "graph.node.deleted",
+            "graph.relationship.created",
+            "graph.relationship.deleted",
+        ),
     )

@@ -1,5 +1,215 @@
-"""The module's reads.
+"""The module's reads: the L2 graph (nodes, relationships, neighbourhoods, search, stats,
+schema), as the API shows them (apps.graph.shapes).
 
 Its L1 memory is read through the kit: `apps.core.memory.queries` (logs, prompt traces,
 notes, the overview).
 """
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from apps.core.graphdb.connection import cypher
+from apps.core.graphdb.discovery import node_types
+from apps.core.graphdb.nodes import RELATIONSHIP_TYPES
+from apps.core.modules.registry import get_module_config
+from apps.graph import shapes
+
+NODE = "labels(n) AS labels, properties(n) AS props"
+REL = "r.uid AS uid, type(r) AS type, a.uid AS source, b.uid AS target, properties(r) AS props"
+NEIGHBOURHOOD_NODE_CAP = 500
+SEARCH_LIMIT = 20
+SEARCH_MAX_LIMIT = 200
+
+
+def node_from_row(row: dict[str, Any]) -> dict[str, Any]:
+    return shapes.node_json(list(row["labels"]), dict(row["props"]))
+
+
+def relationship_from_row(row: dict[str, Any]) -> dict[str, Any]:
+    return shapes.relationship_json(
+        row["uid"], row["type"], row["source"], row["target"], dict(row["props"])
+    )
+
+
+def max_depth() -> int:
+    return int(get_module_config("graph").module_settings["NEIGHBOURHOOD_MAX_DEPTH"])
+
+
+def node(uid: str) -> dict[str, Any] | None:
+    """The node with this uid, or None."""
+    rows = cypher(f"MATCH (n) WHERE n.uid = $uid RETURN {NODE} LIMIT 1", {"uid": uid})
+    return node_from_row(rows[0]) if rows else None
+
+
+class NodeQuery:
+    """Nodes matching filters, counted and sliced on the server (a paginator's queryset)."""
+
+    def __init__(self, match: str, where: str, params: dict[str, Any]) -> None:
+        self.match, self.where, self.params = match, where, params
+
+    def count(self) -> int:
+        rows = cypher(f"MATCH {self.match} {self.where} RETURN count(n) AS count", self.params)
+        return int(rows[0]["count"]) if rows else 0
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, window: slice) -> list[dict[str, Any]]:
+        start = int(window.start or 0)
+        size = int(window.stop) - start if window.stop is not None else 1000
+        rows = cypher(
+            f"MATCH {self.match} {self.where} RETURN {NODE} "
+            "ORDER BY n.created_at, n.uid SKIP $skip LIMIT $limit",
+            {**self.params, "skip": start, "limit": max(size, 0)},
+        )
+        return [node_from_row(row) for row in rows]
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return iter(self[0:None])
+
+
+def find_nodes(
+    label: str | None = None, module: str | None = None, filters: dict[str, str] | None = None
+) -> NodeQuery:
+    """Nodes of a label and module whose properties equal `filters` (values as strings, cast
+    to each property's declared type)."""
+    node_type = shapes.node_type(label) if label else None
+    match = f"(n:{shapes.label_of(label)})" if label else "(n)"
+    conditions = ["n.uid IS NOT NULL"]
+    params: dict[str, Any] = {}
+    if module:
+        conditions.append("n.module = $module")
+        params["module"] = module
+    errors: dict[str, Any] = {}
+    for index, (name, raw) in enumerate(sorted((filters or {}).items())):
+        try:
+            value = shapes.filter_value(node_type, name, raw)
+        except shapes.BadInput as bad:
+            errors.update(bad.errors)
+            continue
+        # The name is a declared property of the label (or `name`): safe to backtick.
+        conditions.append(f"n.`{name}` = $p{index}")
+        params[f"p{index}"] = value
+    if errors:
+        raise shapes.BadInput(errors)
+    return NodeQuery(match, "WHERE " + " AND ".join(conditions), params)
+
+
+def node_exists(uid: str) -> bool:
+    return bool(cypher("MATCH (n) WHERE n.uid = $uid RETURN n.uid AS uid LIMIT 1", {"uid": uid}))
+
+
+def relationship(uid: str) -> dict[str, Any] | None:
+    rows = cypher(f"MATCH (a)-[r]->(b) WHERE r.uid = $uid RETURN {REL} LIMIT 1", {"uid": uid})
+    return relationship_from_row(rows[0]) if rows else None
+
+
+class RelationshipQuery:
+    """A node's relationships, both directions (a paginator's queryset)."""
+
+    def __init__(self, uid: str) -> None:
+        self.uid = uid
+
+    def count(self) -> int:
+        rows = cypher(
+            "MATCH (a)-[r]->(b) WHERE a.uid = $uid OR b.uid = $uid RETURN count(r) AS count",
+            {"uid": self.uid},
+        )
+        return int(rows[0]["count"]) if rows else 0
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, window: slice) -> list[dict[str, Any]]:
+        start = int(window.start or 0)
+        size = int(window.stop) - start if window.stop is not None else 1000
+        rows = cypher(
+            f"MATCH (a)-[r]->(b) WHERE a.uid = $uid OR b.uid = $uid RETURN {REL} "
+            "ORDER BY type(r), r.uid SKIP $skip LIMIT $limit",
+            {"uid": self.uid, "skip": start, "limit": max(size, 0)},
+        )
+        return [relationship_from_row(row) for row in rows]
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return iter(self[0:None])
+
+
+def relationships_of(uid: str) -> RelationshipQuery:
+    return RelationshipQuery(uid)
+
+
+def neighbourhood(uid: str, depth: int, cap: int = NEIGHBOURHOOD_NODE_CAP) -> dict[str, Any] | None:
+    """The node, the nodes within `depth` hops of it (either direction, at most `cap` of them)
+    and the relationships between those nodes; None for an unknown uid."""
+    root = node(uid)
+    if root is None:
+        return None
+    # `depth` is an int checked by the caller: ranges cannot be parameters.
+    rows = cypher(
+        f"MATCH (root)-[*1..{int(depth)}]-(n) WHERE root.uid = $uid AND n.uid <> $uid "
+        f"WITH DISTINCT n RETURN {NODE} LIMIT $limit",
+        {"uid": uid, "limit": cap},
+    )
+    truncated = len(rows) >= cap
+    nodes = [root, *(node_from_row(row) for row in rows[: cap - 1])]
+    uids = [n["uid"] for n in nodes]
+    links = cypher(
+        f"MATCH (a)-[r]->(b) WHERE a.uid IN $uids AND b.uid IN $uids RETURN {REL}",
+        {"uids": uids},
+    )
+    return {
+        "root": uid,
+        "depth": depth,
+        "nodes": nodes,
+        "relationships": sorted(
+            (relationship_from_row(row) for row in links), key=lambda r: (r["type"], str(r["uid"]))
+        ),
+        "truncated": truncated,
+    }
+
+
+def search(q: str, label: str | None = None, limit: int = SEARCH_LIMIT) -> list[dict[str, Any]]:
+    """Nodes whose search fields contain `q`, ignoring case (no full-text index on ArcadeDB)."""
+    labels = [shapes.node_type(label).label] if label else list(node_types())
+    found: list[dict[str, Any]] = []
+    for name in labels:
+        if len(found) >= limit:
+            break
+        fields = node_types()[name].node_class.search_fields
+        # Field names come from class declarations, never from the request.
+        matches = " OR ".join(f"toLower(n.`{f}`) CONTAINS toLower($q)" for f in fields)
+        rows = cypher(
+            f"MATCH (n:`{name}`) WHERE {matches} RETURN {NODE} ORDER BY n.name, n.uid LIMIT $limit",
+            {"q": q, "limit": limit - len(found)},
+        )
+        found.extend(node_from_row(row) for row in rows)
+    return found
+
+
+def stats() -> dict[str, Any]:
+    """How many nodes of each label (type labels and module labels), and relationships of
+    each type."""
+    labels: dict[str, int] = {}
+    for row in cypher("MATCH (n) UNWIND labels(n) AS label RETURN label, count(*) AS count"):
+        labels[str(row["label"])] = int(row["count"])
+    types = {name: 0 for name in RELATIONSHIP_TYPES}
+    for row in cypher("MATCH ()-[r]->() RETURN type(r) AS type, count(r) AS count"):
+        types[str(row["type"])] = int(row["count"])
+    return {
+        "nodes": sum(labels.get(name, 0) for name in node_types()),
+        "relationships": sum(types.values()),
+        "labels": dict(sorted(labels.items())),
+        "relationship_types": dict(sorted(types.items())),
+    }
+
+
+def schema() -> dict[str, Any]:
+    """The declared labels and relationship types, and the server's constraints and indexes."""
+    return {
+        "labels": {label: shapes.schema_json(t) for label, t in node_types().items()},
+        "relationship_types": list(RELATIONSHIP_TYPES),
+        "constraints": [shapes.plain(row) for row in cypher("SHOW CONSTRAINTS")],
+        "indexes": [shapes.plain(row) for row in cypher("SHOW INDEXES")],
+    }
