@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
+from django.utils import translation
 
 from apps.core.testing import grant
 
@@ -72,3 +73,19 @@ def test_the_link_is_left_out_for_who_may_not_view_the_graph(client, highway):
     client.force_login(staff_member("cc-only", "cc"))
     overview = client.get("/admin/cos/cc/").content.decode()
     assert PAGE not in overview
+
+
+@pytest.mark.parametrize(
+    ("language", "title"), [("fr", "Carte du graphe"), ("de", "Graphkarte"), ("lb", "Graphkaart")]
+)
+def test_it_speaks_the_users_language(admin_client, highway, language, title):
+    from apps.graph.admin import MAP_TEXTS
+
+    page = admin_client.get(PAGE, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert title in page
+    texts = json.loads(
+        re.search(r'<script id="graph-map-texts" type="application/json">(.*?)</script>', page)[1]
+    )
+    with translation.override("en"):
+        untranslated = [key for key, text in MAP_TEXTS.items() if texts[key] == str(text)]
+    assert untranslated == []

@@ -41,6 +41,8 @@
     ],
   });
 
+  window.cosGraphMap = cy;  // for the browser test and the console
+
   async function getJSON(url) {
     const response = await fetch(url, { headers: { Accept: "application/json" },
                                         credentials: "same-origin" });
