@@ -15,12 +15,26 @@ from typing import Any
 from neo4j.exceptions import ConstraintError
 from neomodel.exceptions import ConstraintValidationFailed
 
-from apps.core.graphdb.connection import cypher
+from apps.core.graphdb.connection import reachable
 from apps.core.highway.publisher import publish
 from apps.graph import selectors, shapes
 
 SOURCE = "graph"
 UNIQUE_VIOLATIONS = (ConstraintError, ConstraintValidationFailed)
+
+
+def _write(query: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    """One write statement in its own transaction: ArcadeDB checks uniqueness at commit, and
+    outside a transaction it keeps what a failing statement created before the failure."""
+    from neomodel import db
+
+    with reachable():
+        try:
+            with db.transaction:
+                rows, columns = db.cypher_query(query, params)
+        except UNIQUE_VIOLATIONS as exc:
+            raise Duplicate(str(exc)) from exc
+    return [dict(zip(columns or [], row, strict=False)) for row in rows]
 
 
 class Duplicate(ValueError):
@@ -43,23 +57,20 @@ def create_node(
     uid = uuid.uuid4().hex
     fields = {**stored, "name": name, "module": module, "updated_at": now}
     key = node_type.node_class.merge_key
-    try:
-        if merge and key:
-            rows = cypher(
-                # `key` is a declared property name, from the class.
-                f"MERGE (n:{labels} {{`{key}`: $key}}) "
-                "ON CREATE SET n.uid = $uid, n.created_at = $now "
-                f"SET n += $fields RETURN n.uid = $uid AS created, {selectors.NODE}",
-                {"key": stored[key], "uid": uid, "now": now, "fields": fields},
-            )
-        else:
-            rows = cypher(
-                f"CREATE (n:{labels}) SET n = $fields, n.uid = $uid, n.created_at = $now "
-                f"RETURN true AS created, {selectors.NODE}",
-                {"fields": fields, "uid": uid, "now": now},
-            )
-    except UNIQUE_VIOLATIONS as exc:
-        raise Duplicate(str(exc)) from exc
+    if merge and key:
+        rows = _write(
+            # `key` is a declared property name, from the class.
+            f"MERGE (n:{labels} {{`{key}`: $key}}) "
+            "ON CREATE SET n.uid = $uid, n.created_at = $now "
+            f"SET n += $fields RETURN n.uid = $uid AS created, {selectors.NODE}",
+            {"key": stored[key], "uid": uid, "now": now, "fields": fields},
+        )
+    else:
+        rows = _write(
+            f"CREATE (n:{labels}) SET n = $fields, n.uid = $uid, n.created_at = $now "
+            f"RETURN true AS created, {selectors.NODE}",
+            {"fields": fields, "uid": uid, "now": now},
+        )
     row = rows[0]
     node = shapes.node_json(list(row["labels"]), dict(row["props"]))
     created = bool(row["created"])
@@ -80,13 +91,10 @@ def update_node(uid: str, name: str | None = None, properties: Any = None) -> di
     if name is not None:
         fields["name"] = name
     fields["updated_at"] = time.time()
-    try:
-        rows = cypher(
-            f"MATCH (n) WHERE n.uid = $uid SET n += $fields RETURN {selectors.NODE}",
-            {"uid": uid, "fields": fields},
-        )
-    except UNIQUE_VIOLATIONS as exc:
-        raise Duplicate(str(exc)) from exc
+    rows = _write(
+        f"MATCH (n) WHERE n.uid = $uid SET n += $fields RETURN {selectors.NODE}",
+        {"uid": uid, "fields": fields},
+    )
     if not rows:
         return None
     node = shapes.node_json(list(rows[0]["labels"]), dict(rows[0]["props"]))
@@ -99,7 +107,7 @@ def delete_node(uid: str) -> bool:
     current = selectors.node(uid)
     if current is None:
         return False
-    cypher("MATCH (n) WHERE n.uid = $uid DETACH DELETE n", {"uid": uid})
+    _write("MATCH (n) WHERE n.uid = $uid DETACH DELETE n", {"uid": uid})
     publish("graph.node.deleted", _node_event(current), source=SOURCE)
     return True
 
@@ -117,7 +125,7 @@ def create_relationship(
     }
     if missing:
         raise shapes.BadInput(missing)
-    rows = cypher(
+    rows = _write(
         f"MATCH (a), (b) WHERE a.uid = $source AND b.uid = $target "
         f"CREATE (a)-[r:{cypher_type}]->(b) SET r = $props, r.uid = $uid RETURN {selectors.REL}",
         {"source": source, "target": target, "props": stored, "uid": uuid.uuid4().hex},
@@ -136,7 +144,7 @@ def delete_relationship(uid: str) -> bool:
     current = selectors.relationship(uid)
     if current is None:
         return False
-    cypher("MATCH ()-[r]->() WHERE r.uid = $uid DELETE r", {"uid": uid})
+    _write("MATCH ()-[r]->() WHERE r.uid = $uid DELETE r", {"uid": uid})
     publish(
         "graph.relationship.deleted",
         {k: current[k] for k in ("uid", "type", "source", "target")},

@@ -85,6 +85,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         detail = getattr(exc, "detail", None) or default_detail(response.status_code)
         code = getattr(detail, "code", None) or default_code(response.status_code)
         response.data = error_body(response.status_code, str(code), str(detail))
+    # An exception that knows when to come back (GraphUnavailable) says so.
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after is not None:
+        response["Retry-After"] = str(int(retry_after))
     return response
 
 
