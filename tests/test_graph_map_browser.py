@@ -86,6 +86,10 @@ def logged_event(graph, highway):
         event_type="outline.approved",
         message="Outline approved",
     )
+    core = node("Module", "core", code="core", version="0.1.0", kind="core", enabled="yes")
+    prompt = node("Prompt", "Draft chapter 3", log_id=log["properties"]["log_id"])
+    services.create_relationship(module["uid"], core["uid"], "DEPENDS_ON")
+    services.create_relationship(prompt["uid"], log["uid"], "FLOWS_TO")
     services.create_relationship(log["uid"], module["uid"], "CREATED_BY")
     services.create_relationship(log["uid"], session["uid"], "TRIGGERED_BY")
     services.create_relationship(older["uid"], module["uid"], "CREATED_BY")
@@ -142,15 +146,22 @@ def draw_and_expand(page, base_url, logged_event):
     page.fill("#graph-map-q", "chapter.drafted")
     page.click(".graph-map-search input[type=submit]")
     picture = drawn(page)
-    assert picture["nodes"] == ["cc", "chapter.drafted", "request 7f3a"]
-    assert picture["labels"] == ["LogEntry", "Module", "Session"]
-    assert picture["edges"] == ["CREATED_BY", "TRIGGERED_BY"]
-    assert picture["legend"] == ["LogEntry", "Module", "Session"]
+    assert picture["nodes"] == ["Draft chapter 3", "cc", "chapter.drafted", "request 7f3a"]
+    assert picture["labels"] == ["LogEntry", "Module", "Prompt", "Session"]
+    assert picture["edges"] == ["CREATED_BY", "FLOWS_TO", "TRIGGERED_BY"]
+    assert picture["legend"] == ["LogEntry", "Module", "Prompt", "Session"]
 
     click_node(page, logged_event["module"]["uid"])
     expanded = drawn(page)
-    assert "outline.approved" in expanded["nodes"]
-    assert expanded["edges"] == ["CREATED_BY", "CREATED_BY", "TRIGGERED_BY"]
+    assert {"outline.approved", "core"} <= set(expanded["nodes"])
+    assert len(expanded["nodes"]) == 6
+    assert expanded["edges"] == [
+        "CREATED_BY",
+        "CREATED_BY",
+        "DEPENDS_ON",
+        "FLOWS_TO",
+        "TRIGGERED_BY",
+    ]
     page.click("#graph-map-canvas", position={"x": 5, "y": 5})  # unselect, for the picture
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOT), full_page=True)
@@ -166,5 +177,5 @@ def test_a_modules_overview_leads_to_its_module_node(server, logged_event):
         picture = drawn(page)
         details = page.locator(".graph-map-details").inner_text()
     assert sorted(picture["labels"]) == ["LogEntry", "Module"]
-    assert {"cc", "chapter.drafted", "outline.approved"} <= set(picture["nodes"])
+    assert picture["nodes"] == ["cc", "chapter.drafted", "core", "outline.approved"]
     assert "Module" in details and "cc" in details

@@ -83,9 +83,9 @@ def test_it_speaks_the_users_language(admin_client, highway, language, title):
 
     page = admin_client.get(PAGE, HTTP_ACCEPT_LANGUAGE=language).content.decode()
     assert title in page
-    texts = json.loads(
-        re.search(r'<script id="graph-map-texts" type="application/json">(.*?)</script>', page)[1]
-    )
+    found = re.search(r'<script id="graph-map-texts" type="application/json">(.*?)</script>', page)
+    assert found, page[:500]
+    texts = json.loads(found[1])
     with translation.override("en"):
         untranslated = [key for key, text in MAP_TEXTS.items() if texts[key] == str(text)]
     assert untranslated == []

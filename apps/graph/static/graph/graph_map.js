@@ -9,6 +9,7 @@
   const results = document.querySelector(".graph-map-results");
   const legend = document.querySelector(".graph-map-legend");
   const details = document.querySelector(".graph-map-details");
+  const MAX_FIT_ZOOM = 1.5;
   const PALETTE = ["#417690", "#e07b39", "#5a9e4b", "#a35bb5", "#c9a227", "#d1495b",
                    "#2a9d8f", "#8d6e63", "#607d8b", "#ef6fb0"];
   // Known labels keep their colour from page to page; others take the next free one.
@@ -116,9 +117,17 @@
     }
   }
 
-  function relayout() {
-    cy.layout({ name: "cose", animate: false, padding: 30, nodeRepulsion: () => 9000,
-                idealEdgeLength: () => 90 }).run();
+  // Rings around the node last expanded: its neighbours, then theirs.
+  function relayout(root) {
+    cy.layout({ name: "breadthfirst", roots: root, circle: true, directed: false,
+                spacingFactor: 1.1, padding: 40, animate: false }).run();
+    // Then let the springs pull apart what the rings lay across each other.
+    cy.layout({ name: "cose", randomize: false, animate: false, padding: 40,
+                idealEdgeLength: () => 100, nodeRepulsion: () => 400000, nodeOverlap: 20,
+                edgeElasticity: () => 100, gravity: 80, numIter: 1000 }).run();
+    // A few nodes would otherwise be fitted to a giant size.
+    if (cy.zoom() > MAX_FIT_ZOOM) cy.zoom(MAX_FIT_ZOOM);
+    cy.center();
   }
 
   // Add `uid`'s neighbourhood to the picture (or draw only it, when `fresh`).
@@ -138,7 +147,7 @@
     cy.nodes().removeClass("root");
     const root = cy.getElementById(body.root?.uid ?? body.root ?? uid);
     root.addClass("root");
-    relayout();
+    relayout(root.nonempty() ? root : undefined);
     drawLegend();
     if (root.nonempty()) showDetails(root.data("node"));
     say(body.truncated ? texts.truncated : texts.shown,
