@@ -69,10 +69,16 @@ def test_each_modules_overview_links_to_its_picture(client, highway):
     assert f'href="{PAGE}?module=cc"' in overview
 
 
+def test_each_modules_dashboard_tile_links_to_its_picture(client, highway):
+    client.force_login(staff_member("viewer", "cc", "graph"))
+    dashboard = client.get("/admin/").content.decode()
+    assert f'href="{PAGE}?module=cc"' in dashboard
+
+
 def test_the_link_is_left_out_for_who_may_not_view_the_graph(client, highway):
     client.force_login(staff_member("cc-only", "cc"))
-    overview = client.get("/admin/cos/cc/").content.decode()
-    assert PAGE not in overview
+    assert PAGE not in client.get("/admin/cos/cc/").content.decode()
+    assert PAGE not in client.get("/admin/").content.decode()
 
 
 @pytest.mark.parametrize(

@@ -217,7 +217,7 @@
     event.preventDefault();
     const q = document.getElementById("graph-map-q").value.trim();
     const label = document.getElementById("graph-map-label").value;
-    if (q || label) search(q, label);
+    if (q) search(q, label);  // the label only narrows a search
   });
 
   if (config.node) expand(config.node, true);
