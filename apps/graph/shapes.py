@@ -33,6 +33,8 @@ BASE_PROPERTIES = ("uid", "name", "module", "created_at", "updated_at")
 # Relationship property names: plain identifiers (they are map keys, still never interpolated).
 PROPERTY_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 SCALARS = (str, int, float, bool)
+# Bolt carries 64-bit integers: a larger one would fail in the driver, not in validation.
+INT_MIN, INT_MAX = -(2**63), 2**63 - 1
 
 
 class BadInput(ValueError):
@@ -95,7 +97,19 @@ def declared(node: NodeType) -> dict[str, Property]:
     return {name: prop for name, prop in properties.items() if name not in BASE_PROPERTIES}
 
 
+def _storable(value: Any) -> bool:
+    """Whether Bolt can carry `value` (its integers are 64-bit), however deep."""
+    if isinstance(value, bool) or not isinstance(value, int | list | dict):
+        return True
+    if isinstance(value, int):
+        return INT_MIN <= value <= INT_MAX
+    items = value.values() if isinstance(value, dict) else value
+    return all(_storable(item) for item in items)
+
+
 def _fits(prop: Property, value: Any) -> bool:
+    if not _storable(value):
+        return False
     if isinstance(prop, BooleanProperty):
         return isinstance(value, bool)
     if isinstance(value, bool):
@@ -208,7 +222,7 @@ def relationship_properties(properties: Any) -> dict[str, Any]:
     for name, value in properties.items():
         if not PROPERTY_NAME.fullmatch(name) or name == "uid":
             errors[name] = [_("Not a valid property name.")]
-        elif not (
+        elif not _storable(value) or not (
             value is None
             or isinstance(value, SCALARS)
             or (isinstance(value, list) and all(isinstance(v, SCALARS) for v in value))

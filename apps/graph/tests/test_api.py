@@ -9,12 +9,14 @@ from rest_framework.test import APIClient
 from apps.core.graphdb import connection
 from apps.core.graphdb.schema import install_schema
 from apps.core.models import OutboxEntry
+from apps.core.modules.registry import get_module_config
 from apps.core.testing import user_with_access
 from apps.graph import selectors
 
 NODES = "/api/graph/nodes/"
 RELATIONSHIPS = "/api/graph/relationships/"
 INJECTION = "x'}) DETACH DELETE n //"
+BIG = 2**70  # past the 64 bits Bolt carries
 
 
 @pytest.fixture
@@ -128,6 +130,8 @@ def test_an_unknown_uid_is_a_404(g, writer, method, path):
          "properties"),
         ({"label": "Prompt", "module": "graph", "properties": {"log_id": "x", "token_count": "9"}},
          "properties"),
+        ({"label": "Prompt", "module": "graph", "properties": {"log_id": "x", "token_count": BIG}},
+         "properties"),
         ({"label": "Module", "module": "graph", "properties": {}}, "properties"),  # no merge key
         ({"label": "Module", "module": "graph", "properties": "code"}, "properties"),
     ],
@@ -137,6 +141,16 @@ def test_a_node_the_declarations_refuse_is_a_400_naming_the_field(g, writer, bod
     assert response.status_code == 400
     assert field in response.json()["errors"]
     assert count_nodes(g) == 0
+
+
+def test_bad_input_is_explained_in_the_callers_language(g, writer):
+    response = writer.post(
+        NODES,
+        {"label": "Nope", "module": "graph"},
+        format="json",
+        headers={"Accept-Language": "fr"},
+    )
+    assert response.json()["errors"]["label"][0].startswith("Label inconnu 'Nope'")
 
 
 def test_an_undeclared_property_filter_is_a_400(g, writer):
@@ -186,8 +200,9 @@ def test_a_relationship_of_unknown_type_or_nodes_is_a_400(g, writer):
     assert response.status_code == 400 and "type" in response.json()["errors"]
     response = link(writer, a, "nope")
     assert response.status_code == 400 and "target" in response.json()["errors"]
-    response = link(writer, a, a, **{"bad name": 1})
-    assert response.status_code == 400 and "properties" in response.json()["errors"]
+    for properties in ({"bad name": 1}, {"huge": 2**64}, {"nested": {"a": 1}}):
+        response = link(writer, a, a, **properties)
+        assert response.status_code == 400 and "properties" in response.json()["errors"]
     assert g("MATCH ()-[r]->() RETURN count(r) AS count")[0]["count"] == 0
 
 
@@ -222,6 +237,14 @@ def test_a_depth_outside_1_to_the_limit_is_a_400(g, writer, depth):
     uid = node(writer, "Concept", key="a").json()["uid"]
     response = writer.get(f"{NODES}{uid}/neighbourhood/", {"depth": depth})
     assert response.status_code == 400 and "depth" in response.json()["errors"]
+
+
+def test_the_depth_limit_is_the_modules_setting(g, writer, monkeypatch):
+    uids = chain(writer, 6)
+    settings = get_module_config("graph").module_settings
+    monkeypatch.setitem(settings, "NEIGHBOURHOOD_MAX_DEPTH", 5)
+    found = writer.get(f"{NODES}{uids[0]}/neighbourhood/", {"depth": 5}).json()
+    assert len(found["nodes"]) == 6
 
 
 def test_search_finds_a_substring_of_the_search_fields_ignoring_case(g, writer):
@@ -290,6 +313,13 @@ def test_the_openapi_document_lists_the_graph_endpoints(client):
         "/api/graph/schema/",
     ):
         assert path in paths
+
+
+def test_the_api_is_browsable(g, writer):
+    uid = node(writer, code="cc").json()["uid"]
+    for path in (NODES, f"{NODES}{uid}/", f"{NODES}{uid}/neighbourhood/", "/api/graph/schema/"):
+        response = writer.get(path, headers={"Accept": "text/html"})
+        assert response.status_code == 200 and b"<html" in response.content
 
 
 def closed_port():
