@@ -108,6 +108,13 @@ def _page_module(page: AdminPage) -> str | None:
     return page.slug
 
 
+def page_owner(slug: str) -> str:
+    """Whose page /admin/cos/<slug>/ is, for the refusal of a disabled module's pages: the
+    module it was registered for, else its slug (a module's own page has its code as slug)."""
+    page = admin.site.pages.get(slug) if isinstance(admin.site, COSAdminSite) else None
+    return page.module if page is not None and page.module is not None else slug
+
+
 def _may_see_page(request: HttpRequest, page: AdminPage) -> bool:
     module = _page_module(page)
     return module is None or access.may_view(request.user, module)

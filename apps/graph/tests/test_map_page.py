@@ -95,3 +95,16 @@ def test_it_speaks_the_users_language(admin_client, highway, language, title):
     with translation.override("en"):
         untranslated = [key for key, text in MAP_TEXTS.items() if texts[key] == str(text)]
     assert untranslated == []
+
+
+def test_a_disabled_graph_module_takes_its_picture_away(admin_client, highway):
+    from apps.core.governance import services
+
+    services.disable_module("graph", reason="Rebuilding")
+    assert PAGE not in admin_client.get("/admin/").content.decode()
+    assert PAGE not in admin_client.get("/admin/cos/cc/").content.decode()
+    response = admin_client.get(PAGE, follow=True)
+    assert response.redirect_chain == [("/admin/", 302)]
+    assert "Rebuilding" in response.content.decode()
+    services.enable_module("graph")
+    assert admin_client.get(PAGE).status_code == 200
