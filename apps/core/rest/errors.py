@@ -39,7 +39,7 @@ class ErrorSerializer(serializers.Serializer):
     code = serializers.CharField(
         help_text="What went wrong, for programs: e.g. invalid, not_authenticated, "
         "permission_denied, module_disabled, not_found, conflict, too_large, overloaded, "
-        "database_unavailable."
+        "database_unavailable, graph_unavailable."
     )
     detail = serializers.CharField(help_text="What went wrong, for people.")
     # DRF's metaclass moves declared fields off the class: no clash with Serializer.errors.

@@ -38,8 +38,8 @@ ERROR_DESCRIPTIONS = {
     409: "Refused: the request clashes with the current state (`conflict`).",
     413: "The body is too large (`too_large`).",
     429: "Too many bad tokens from this address (`throttled`): wait for Retry-After seconds.",
-    503: "Try again later (see Retry-After): the process is busy (`overloaded`) or the database "
-    "is out of reach (`database_unavailable`).",
+    503: "Try again later (see Retry-After): the process is busy (`overloaded`), or the database "
+    "(`database_unavailable`) or the graph server (`graph_unavailable`) is out of reach.",
 }
 RETRY_AFTER = {
     "Retry-After": {

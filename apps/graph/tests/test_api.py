@@ -80,6 +80,14 @@ def test_a_duplicate_merge_key_without_merge_is_a_409(g, writer):
     assert count_nodes(g) == 1
 
 
+def test_changing_a_merge_key_to_a_taken_one_is_a_409(g, writer):
+    node(writer, code="a")
+    uid = node(writer, code="b").json()["uid"]
+    response = writer.patch(f"{NODES}{uid}/", {"properties": {"code": "a"}}, format="json")
+    assert response.status_code == 409
+    assert writer.get(f"{NODES}{uid}/").json()["properties"]["code"] == "b"
+
+
 def test_nodes_are_found_by_label_module_and_property_a_page_at_a_time(g, writer):
     for code in ("a", "b", "c"):
         node(writer, code=code, kind="optional" if code != "c" else "core")
