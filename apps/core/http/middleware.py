@@ -86,11 +86,13 @@ def api_json_errors_middleware(get_response: Handler) -> Handler:
 
 def _admin_refusal(request: HttpRequest, states: Mapping[str, Any]) -> str | None:
     """Why the admin page asked for is refused: it belongs to a disabled module, either its
-    models (/admin/<code>/...) or a page it added (/admin/cos/<code>/)."""
+    models (/admin/<code>/...) or a page it added (/admin/cos/<code>/, or another slug
+    registered with module=<code>)."""
     from apps.core import governance
+    from apps.core.admin.site import page_owner
 
     parts = request.path[len(reverse("admin:index")) :].split("/")
-    code = parts[1] if parts[0] == "cos" and len(parts) > 1 else parts[0]
+    code = page_owner(parts[1]) if parts[0] == "cos" and len(parts) > 1 else parts[0]
     return governance.refusal(code, states) if code else None
 
 

@@ -16,7 +16,7 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
-from apps.core.admin.site import RecordAdmin, RecordInline, register_page
+from apps.core.admin.site import COSAdminSite, RecordAdmin, RecordInline, register_page
 from apps.core.memory.models import memory_models
 from apps.core.memory.notes import note_model
 from apps.core.memory.queries import memory_overview
@@ -64,6 +64,10 @@ def overview_view(module: str) -> Callable[[HttpRequest], HttpResponse]:
             **admin.site.each_context(request),
             "title": apps.get_app_config(module).verbose_name,
             "overview": memory_overview(module),
+            # Pages about any module (the graph's picture), focused on this one.
+            "tools": admin.site.module_tools(request, module)
+            if isinstance(admin.site, COSAdminSite)
+            else [],
         }
         return TemplateResponse(request, "admin/cos/memory_overview.html", context)
 

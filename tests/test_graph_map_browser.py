@@ -1,0 +1,181 @@
+"""The graph's picture in the admin, in a real browser (Debian's chromium driven by Playwright)
+against a real `serve`: a logged event's nodes are found, drawn, expanded by a click, and the
+module's overview leads to its Module node. Saves docs/images/graph-admin.png."""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+from tests.serving import BASE_DIR, ServeProcess, serve_env
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db]
+
+CHROMIUM = "/usr/bin/chromium"
+PASSWORD = "a-long-test-password-7"
+SCREENSHOT = BASE_DIR / "docs" / "images" / "graph-admin.png"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+
+@contextlib.contextmanager
+def chromium() -> Iterator[Browser]:
+    """The browser, started in the test itself: Playwright's loop runs in this thread while it
+    is open, and Django refuses database work under a running loop (the fixtures write first)."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip("needs Debian's chromium: apt-get install chromium")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def server(tmp_path, scratch_database, redis_service, graph):
+    env = serve_env(
+        DATABASE_URL=scratch_database,
+        REDIS_URL=settings.REDIS_URL,
+        COS_VAR_DIR=str(tmp_path / "var"),
+        COS_ADMIN_PASSWORD=PASSWORD,
+    )
+    started = ServeProcess(env).start()
+    yield started
+    output = started.stop()
+    assert "Traceback" not in output, output
+
+
+@pytest.fixture
+def logged_event(graph, highway):
+    """What the L1 -> L2 sync writes for a log of cc: its LogEntry, created by the Module cc,
+    triggered by its Session; and an older log of cc, which only a click on cc reveals."""
+    from apps.graph import services
+
+    def node(label, name, **properties):
+        return services.create_node(label, "cc", name, properties)[0]
+
+    module = node("Module", "cc", code="cc", version="0.1.0", kind="core", enabled="yes")
+    session = node("Session", "request 7f3a", request_id=f"req-{uuid.uuid4().hex[:8]}")
+    log = node(
+        "LogEntry",
+        "chapter.drafted",
+        log_id=str(uuid.uuid4()),
+        level="info",
+        event_type="chapter.drafted",
+        message="Drafted chapter 3 of The Lighthouse",
+    )
+    older = node(
+        "LogEntry",
+        "outline.approved",
+        log_id=str(uuid.uuid4()),
+        level="info",
+        event_type="outline.approved",
+        message="Outline approved",
+    )
+    core = node("Module", "core", code="core", version="0.1.0", kind="core", enabled="yes")
+    prompt = node("Prompt", "Draft chapter 3", log_id=log["properties"]["log_id"])
+    services.create_relationship(module["uid"], core["uid"], "DEPENDS_ON")
+    services.create_relationship(prompt["uid"], log["uid"], "FLOWS_TO")
+    services.create_relationship(log["uid"], module["uid"], "CREATED_BY")
+    services.create_relationship(log["uid"], session["uid"], "TRIGGERED_BY")
+    services.create_relationship(older["uid"], module["uid"], "CREATED_BY")
+    return {"module": module, "session": session, "log": log, "older": older}
+
+
+def sign_in(page, base_url):
+    page.goto(f"{base_url}/admin/login/")
+    page.fill("#id_username", "admin")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url(f"{base_url}/admin/")
+
+
+def drawn(page) -> dict:
+    try:
+        page.wait_for_selector("body[data-graph-map=drawn]", state="attached", timeout=15_000)
+    except PlaywrightTimeout:
+        pytest.fail(f"nothing drawn; the page says: {page.inner_text('.graph-map-status')!r}")
+    return page.evaluate(
+        """() => ({
+            nodes: window.cosGraphMap.nodes().map((n) => n.data("caption")).sort(),
+            labels: [...new Set(window.cosGraphMap.nodes().map((n) => n.data("label")))].sort(),
+            edges: window.cosGraphMap.edges().map((e) => e.data("type")).sort(),
+            legend: [...document.querySelectorAll(".graph-map-legend li")]
+                .map((li) => li.textContent.trim()),
+        })"""
+    )
+
+
+def click_node(page, uid):
+    """Click the node where cytoscape drew it."""
+    position = page.evaluate(
+        "(uid) => window.cosGraphMap.getElementById(uid).renderedPosition()", uid
+    )
+    box = page.locator("#graph-map-canvas").bounding_box()
+    page.evaluate("() => { delete document.body.dataset.graphMap; }")
+    page.mouse.click(box["x"] + position["x"], box["y"] + position["y"])
+
+
+def test_the_admin_draws_a_logged_events_neighbourhood(server, logged_event):
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        draw_and_expand(page, server.url, logged_event)
+
+
+def draw_and_expand(page, base_url, logged_event):
+    failures: list[str] = []
+    page.on("pageerror", lambda error: failures.append(str(error)))
+    page.on("requestfailed", lambda request: failures.append(request.url))
+    sign_in(page, base_url)
+
+    page.goto(f"{base_url}/admin/cos/graph-map/")
+    page.fill("#graph-map-q", "chapter.drafted")
+    page.click(".graph-map-search input[type=submit]")
+    picture = drawn(page)
+    assert picture["nodes"] == ["Draft chapter 3", "cc", "chapter.drafted", "request 7f3a"]
+    assert picture["labels"] == ["LogEntry", "Module", "Prompt", "Session"]
+    assert picture["edges"] == ["CREATED_BY", "FLOWS_TO", "TRIGGERED_BY"]
+    assert picture["legend"] == ["LogEntry", "Module", "Prompt", "Session"]
+
+    click_node(page, logged_event["module"]["uid"])
+    expanded = drawn(page)
+    assert {"outline.approved", "core"} <= set(expanded["nodes"])
+    assert len(expanded["nodes"]) == 6
+    assert expanded["edges"] == [
+        "CREATED_BY",
+        "CREATED_BY",
+        "DEPENDS_ON",
+        "FLOWS_TO",
+        "TRIGGERED_BY",
+    ]
+    page.click("#graph-map-canvas", position={"x": 5, "y": 5})  # unselect, for the picture
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT), full_page=True)
+    assert failures == []
+
+
+def test_a_modules_overview_leads_to_its_module_node(server, logged_event):
+    with chromium() as browser:
+        page = browser.new_page()
+        sign_in(page, server.url)
+        page.goto(f"{server.url}/admin/cos/cc/")
+        page.click("a[href='/admin/cos/graph-map/?module=cc']")
+        picture = drawn(page)
+        details = page.locator(".graph-map-details").inner_text()
+    assert sorted(picture["labels"]) == ["LogEntry", "Module"]
+    assert picture["nodes"] == ["cc", "chapter.drafted", "core", "outline.approved"]
+    assert "Module" in details and "cc" in details
