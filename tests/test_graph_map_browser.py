@@ -1,10 +1,12 @@
 """The graph's picture in the admin, in a real browser (Debian's chromium driven by Playwright)
 against a real `serve`: a logged event's nodes are found, drawn, expanded by a click, and the
-module's overview leads to its Module node. Saves docs/images/graph-admin.png."""
+module's overview leads to its Module node. With COS_SCREENSHOTS=1 it saves the README's
+picture, docs/images/graph-admin.png."""
 
 from __future__ import annotations
 
 import contextlib
+import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +22,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
 CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "a-long-test-password-7"
+# The picture in the README: written only when asked (COS_SCREENSHOTS=1), so that a test run
+# leaves the checkout as it found it.
 SCREENSHOT = BASE_DIR / "docs" / "images" / "graph-admin.png"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -36,7 +40,10 @@ def chromium() -> Iterator[Browser]:
     """The browser, started in the test itself: Playwright's loop runs in this thread while it
     is open, and Django refuses database work under a running loop (the fixtures write first)."""
     if not Path(CHROMIUM).exists():
-        pytest.skip("needs Debian's chromium: apt-get install chromium")
+        message = "needs Debian's chromium: apt-get install chromium"
+        if os.environ.get("COS_REQUIRE_SERVICES") == "1":
+            pytest.fail(f"{message} (COS_REQUIRE_SERVICES=1 forbids skipping)", pytrace=False)
+        pytest.skip(message)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
@@ -130,13 +137,13 @@ def click_node(page, uid):
     page.mouse.click(box["x"] + position["x"], box["y"] + position["y"])
 
 
-def test_the_admin_draws_a_logged_events_neighbourhood(server, logged_event):
+def test_the_admin_draws_a_logged_events_neighbourhood(server, logged_event, tmp_path):
     with chromium() as browser:
         page = browser.new_page(viewport={"width": 1400, "height": 900})
-        draw_and_expand(page, server.url, logged_event)
+        draw_and_expand(page, server.url, logged_event, tmp_path / "graph.png")
 
 
-def draw_and_expand(page, base_url, logged_event):
+def draw_and_expand(page, base_url, logged_event, scratch_picture):
     failures: list[str] = []
     page.on("pageerror", lambda error: failures.append(str(error)))
     page.on("requestfailed", lambda request: failures.append(request.url))
@@ -163,8 +170,9 @@ def draw_and_expand(page, base_url, logged_event):
         "TRIGGERED_BY",
     ]
     page.click("#graph-map-canvas", position={"x": 5, "y": 5})  # unselect, for the picture
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOT), full_page=True)
+    picture = SCREENSHOT if os.environ.get("COS_SCREENSHOTS") == "1" else scratch_picture
+    page.screenshot(path=str(picture), full_page=True)
+    assert picture.stat().st_size > 10_000  # a drawn page, not a blank one
     assert failures == []
 
 
