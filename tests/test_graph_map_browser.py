@@ -170,9 +170,9 @@ def draw_and_expand(page, base_url, logged_event, scratch_picture):
         "TRIGGERED_BY",
     ]
     page.click("#graph-map-canvas", position={"x": 5, "y": 5})  # unselect, for the picture
-    picture = SCREENSHOT if os.environ.get("COS_SCREENSHOTS") == "1" else scratch_picture
-    page.screenshot(path=str(picture), full_page=True)
-    assert picture.stat().st_size > 10_000  # a drawn page, not a blank one
+    screenshot = SCREENSHOT if os.environ.get("COS_SCREENSHOTS") == "1" else scratch_picture
+    page.screenshot(path=str(screenshot), full_page=True)
+    assert screenshot.stat().st_size > 10_000  # a drawn page, not a blank one
     assert failures == []
 
 
