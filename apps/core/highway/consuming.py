@@ -209,7 +209,7 @@ class SubscriberRunner:
         deadline = time.monotonic() + seconds
         while not self.stopping.is_set():
             for stream in {m.stream for m in messages}:
-                ids = [m.message_id for m in messages if m.stream == stream]
+                ids: list[Any] = [m.message_id for m in messages if m.stream == stream]
                 await self.client.xclaim(
                     stream, self.group, self.consumer, min_idle_time=0, message_ids=ids,
                     justid=True,
