@@ -109,7 +109,7 @@ def log_row(module: str, log: AbstractBaseLog, request_id: str | None = None) ->
         "recorded_at": _rfc3339(log.timestamp),
         "at": log.timestamp.timestamp(),
         "request_id": (event_log.request_id if event_log else None) or request_id,
-        "prompt": _prompt(log_id, trace),
+        "prompt": _prompt(log_id, trace),  # none or one
     }
 
 
@@ -138,8 +138,11 @@ def _rfc3339(moment: datetime) -> str:
 
 
 def sync_logs(module: str, rows: list[Row]) -> None:
-    """A batch of one module's logs in two statements: their sessions, then each LogEntry with
-    CREATED_BY, TRIGGERED_BY and its prompt FLOWS_TO it."""
+    """A batch of one module's logs: their sessions, each LogEntry CREATED_BY its module and
+    TRIGGERED_BY its session, the prompts FLOWS_TO their logs. Plain UNWIND ... MERGE
+    statements, one per kind: on ArcadeDB, a label set inside FOREACH breaks uniqueness, a
+    MERGE repeated on one key within a statement may create two nodes, and rows after an
+    OPTIONAL MATCH that finds one node for several of them may be lost."""
     if not rows:
         return
     sync_sessions(rows)
@@ -157,29 +160,51 @@ def sync_logs(module: str, rows: list[Row]) -> None:
             l.event_type = row.event_type, l.message = row.message,
             l.recorded_at = row.recorded_at
         MERGE (l)-[:CREATED_BY]->(m)
-        WITH l, row
-        OPTIONAL MATCH (s:Session {{request_id: row.request_id}})
-        FOREACH (session IN CASE WHEN s IS NULL THEN [] ELSE [s] END |
-            MERGE (l)-[:TRIGGERED_BY]->(session))
-        FOREACH (prompt IN row.prompt |
-            MERGE (p:Prompt {{log_id: row.log_id}})
-            ON CREATE SET p.uid = prompt.uid, p.created_at = row.at, p.updated_at = row.at
-            SET p:{label}, p.module = $module, p.name = prompt.name,
-                p.prompt_text = prompt.prompt_text, p.token_count = prompt.token_count
-            MERGE (p)-[:FLOWS_TO]->(l))
         """,
         {
             "module": module,
             "module_uid": node_uid("Module", module),
-            "rows": rows,
+            "rows": [{k: v for k, v in row.items() if k != "prompt"} for row in rows],
             "now": timezone.now().timestamp(),
         },
     )
+    triggered = [
+        {"log_id": row["log_id"], "request_id": row["request_id"]}
+        for row in rows
+        if row["request_id"]
+    ]
+    if triggered:
+        cypher(
+            """
+            UNWIND $rows AS row
+            MATCH (l:LogEntry {log_id: row.log_id})
+            MATCH (s:Session {request_id: row.request_id})
+            MERGE (l)-[:TRIGGERED_BY]->(s)
+            """,
+            {"rows": triggered},
+        )
+    prompts = [
+        {**prompt, "log_id": row["log_id"], "at": row["at"]}
+        for row in rows
+        for prompt in row["prompt"]
+    ]
+    if prompts:
+        cypher(
+            f"""
+            UNWIND $rows AS row
+            MATCH (l:LogEntry {{log_id: row.log_id}})
+            MERGE (p:Prompt {{log_id: row.log_id}})
+            ON CREATE SET p.uid = row.uid, p.created_at = row.at, p.updated_at = row.at
+            SET p:{label}, p.module = $module, p.name = row.name,
+                p.prompt_text = row.prompt_text, p.token_count = row.token_count
+            MERGE (p)-[:FLOWS_TO]->(l)
+            """,
+            {"module": module, "rows": prompts},
+        )
 
 
 def sync_sessions(rows: list[Row]) -> None:
-    """The logs' sessions, each once: a MERGE repeated on one key within a statement may
-    create it twice on ArcadeDB."""
+    """The logs' sessions, each once."""
     sessions: dict[str, Row] = {}
     for row in rows:
         if row["request_id"] and row["request_id"] not in sessions:

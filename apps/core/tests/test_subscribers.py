@@ -7,10 +7,10 @@ import orjson
 import pytest
 import redis.asyncio
 
+from apps.core.graphdb.errors import GraphUnavailable
 from apps.core.highway.consuming import SubscriberRunner
 from apps.core.highway.envelope import Event
 from apps.core.highway.streams import dead_letter_key
-from apps.core.graphdb.errors import GraphUnavailable
 from apps.core.highway.subscribers import (
     DependencyUnavailable,
     Subscriber,

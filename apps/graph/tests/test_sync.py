@@ -1,12 +1,15 @@
 """L1 -> L2: the graph.sync subscriber writes every recorded log into the graph (MERGE on ids:
 a replay changes nothing), and `graphsync --rebuild` makes the same graph from L1."""
 
+from typing import Any
+
 import pytest
 import redis
 from django.conf import settings
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
+from apps.core.graphdb.schema import install_schema
 from apps.core.highway.envelope import Event
 from apps.core.highway.streams import EVENT_FIELD
 from apps.core.memory.recording import log_l1
@@ -17,8 +20,14 @@ from apps.graph.tests.sync_support import poll, running, snapshot, sync_subscrib
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+@pytest.fixture(autouse=True)
+def schema(graph):
+    """The uniqueness constraints, as `serve` installs them: MERGE must hold with them."""
+    install_schema()
+
+
 def recorded_events(*channels):
-    client = redis.Redis.from_url(settings.REDIS_URL)
+    client: Any = redis.Redis.from_url(settings.REDIS_URL)
     try:
         return [
             Event.parse(fields[EVENT_FIELD].decode())
@@ -69,7 +78,7 @@ def test_module_requirements_are_depends_on_between_module_nodes(graph, highway)
 
 
 def test_a_replayed_event_changes_nothing(graph, highway):
-    applied = []
+    applied: list[str] = []
     with running(sync_subscriber(applied)):
         first = log_l1("cc", "chapter.drafted", "Drafted", prompt={"prompt_text": "Write it"})
         second = log_l1("graph", None, "Seen")
@@ -94,7 +103,7 @@ def test_a_module_switched_off_and_on_says_so_in_the_graph(graph, highway):
 
 
 def test_rebuild_equals_live_sync(graph, highway):
-    applied = []
+    applied: list[str] = []
     with running(sync_subscriber(applied)):
         written = [
             log_l1("cc", "chapter.drafted", "Drafted 1", prompt={"prompt_text": "Write 1"}),
