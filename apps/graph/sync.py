@@ -22,7 +22,7 @@ from apps.core import governance
 from apps.core.graphdb.connection import cypher
 from apps.core.graphdb.nodes import module_label
 from apps.core.highway.envelope import Event
-from apps.core.memory import AbstractBaseLog, memory_modules
+from apps.core.memory import AbstractBaseLog, NoMemory, memory_modules
 from apps.core.memory.queries import logs
 from apps.core.modules.definition import ModuleDefinition
 from apps.core.modules.registry import modules
@@ -232,7 +232,10 @@ def recorded_rows(module: str, events: list[Event]) -> list[Row]:
     """The rows of `mem0.recorded.<module>` events, read from L1 (prompt texts are only
     there); a log L1 no longer has is written from its event alone."""
     ids = [str(event.extra.get("base_log_id", "")) for event in events]
-    found = {str(log.pk): log for log in logs(module).filter(pk__in=[i for i in ids if i])}
+    try:
+        found = {str(log.pk): log for log in logs(module).filter(pk__in=[i for i in ids if i])}
+    except NoMemory:  # the module is gone: its events are all that is left
+        found = {}
     rows = []
     for event, log_id in zip(events, ids, strict=True):
         log = found.get(log_id)

@@ -1,6 +1,7 @@
 """L1 -> L2: the graph.sync subscriber writes every recorded log into the graph (MERGE on ids:
 a replay changes nothing), and `graphsync --rebuild` makes the same graph from L1."""
 
+import uuid
 from typing import Any
 
 import pytest
@@ -129,3 +130,18 @@ def test_graphsync_without_rebuild_says_what_to_do(graph):
 
     with pytest.raises(CommandError, match="--rebuild"):
         call_command("graphsync")
+
+
+def test_a_log_l1_no_longer_has_is_written_from_its_event(graph):
+    log_id = str(uuid.uuid4())
+    event = Event(
+        type="mem0.recorded", source="cc", channel="mem0.recorded.cc", request_id="req-gone",
+        data={"event_type": "chapter.cut", "level": "info", "message": "Cut", "prompt": False},
+        extra={"base_log_id": log_id},
+    )  # fmt: skip
+    GraphSync().handle_batch([event])
+    assert graph(
+        "MATCH (m:Module)<-[:CREATED_BY]-(l:LogEntry {log_id: $id})-[:TRIGGERED_BY]->(s:Session) "
+        "RETURN l.message AS message, l.event_type AS type, s.request_id AS session, m.code AS m",
+        {"id": log_id},
+    ) == [{"message": "Cut", "type": "chapter.cut", "session": "req-gone", "m": "cc"}]
