@@ -32,12 +32,13 @@ from apps.core.highway.streams import (
     is_pattern,
     matches,
 )
-from apps.core.highway.subscribers import Subscriber
+from apps.core.highway.subscribers import DependencyUnavailable, Subscriber
 from apps.core.modules.registry import owning_module
 
 logger = logging.getLogger(__name__)
 STREAM_REFRESH_S = 1.0
 PAUSED_CHECK_S = 1.0
+UNAVAILABLE = "unavailable: "  # how an error recorded for DependencyUnavailable begins
 
 
 @dataclass
@@ -173,18 +174,50 @@ class SubscriberRunner:
                 batch_ids.add(event.id)
                 fresh.append((message, event))
         await self._ack([(m, None) for m in duplicates])
-        if not fresh:
-            return
+        wait, longest = self.subscriber.unavailable_wait_s
+        # A dependency out of reach: hold these events (read nothing newer) and try them again,
+        # in order, after a growing wait; it counts no attempt.
+        while fresh:
+            fresh = await self._handle(fresh)
+            if not fresh or self.stopping.is_set():
+                return
+            await self._hold([m for m, _ in fresh], wait)
+            wait = min(wait * 2, longest)
+
+    async def _handle(self, fresh: list[tuple[Message, Event]]) -> list[tuple[Message, Event]]:
+        """Handle the events, acknowledge those handled; return those held back because a
+        dependency is unavailable."""
         if self.subscriber.handles_batches():
             try:
                 await self._call("handle_batch", [event for _, event in fresh])
+            except DependencyUnavailable as exc:
+                await self._record_errors([m for m, _ in fresh], exc, unavailable=True)
+                return fresh
             except Exception as exc:
                 await self._record_errors([m for m, _ in fresh], exc)
-                return
+                return []
             await self._ack(fresh)
-        else:
-            results = await asyncio.gather(*(self._handle_one(m, e) for m, e in fresh))
-            await self._ack([pair for pair in results if pair is not None])
+            return []
+        blocked = asyncio.Event()  # once one waits, those not started yet wait behind it
+        outcomes = await asyncio.gather(*(self._handle_one(m, e, blocked) for m, e in fresh))
+        await self._ack([pair for pair, outcome in zip(fresh, outcomes, strict=True) if outcome])
+        return [pair for pair, outcome in zip(fresh, outcomes, strict=True) if outcome is None]
+
+    async def _hold(self, messages: list[Message], seconds: float) -> None:
+        """Wait, keeping the held events ours: claiming them again resets their idle time, so
+        no consumer takes them over, and (JUSTID) counts no delivery."""
+        deadline = time.monotonic() + seconds
+        while not self.stopping.is_set():
+            for stream in {m.stream for m in messages}:
+                ids: list[Any] = [m.message_id for m in messages if m.stream == stream]
+                await self.client.xclaim(
+                    stream, self.group, self.consumer, min_idle_time=0, message_ids=ids,
+                    justid=True,
+                )  # fmt: skip
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            await self._pause(min(left, self.subscriber.ack_timeout_ms / 2000))
 
     async def _already_handled(self, events: list[Event]) -> list[bool]:
         if not self.subscriber.idempotent:
@@ -194,14 +227,23 @@ class SubscriberRunner:
                 pipe.exists(self._done_key(event.id))
             return [bool(found) for found in await pipe.execute()]
 
-    async def _handle_one(self, message: Message, event: Event) -> tuple[Message, Event] | None:
+    async def _handle_one(
+        self, message: Message, event: Event, blocked: asyncio.Event
+    ) -> bool | None:
+        """True: handled; False: failed; None: held back (a dependency is unavailable)."""
         async with self._semaphore:
+            if blocked.is_set():
+                return None
             try:
                 await self._call("handle", event)
+            except DependencyUnavailable as exc:
+                blocked.set()
+                await self._record_errors([message], exc, unavailable=True)
+                return None
             except Exception as exc:
                 await self._record_errors([message], exc)
-                return None
-            return message, event
+                return False
+            return True
 
     async def _call(self, method: str, argument: Any) -> None:
         handler = getattr(self.subscriber, method)
@@ -224,8 +266,10 @@ class SubscriberRunner:
             await pipe.execute()
         self.handled += sum(1 for _, event in handled if event is not None)
 
-    async def _record_errors(self, messages: list[Message], exc: Exception) -> None:
-        error = f"{type(exc).__name__}: {exc}"[:2000]
+    async def _record_errors(
+        self, messages: list[Message], exc: Exception, unavailable: bool = False
+    ) -> None:
+        error = f"{UNAVAILABLE if unavailable else ''}{type(exc).__name__}: {exc}"[:2000]
         logger.warning("Subscriber %s failed: %s", self.subscriber.name, error)
         await self.client.hset(self._errors_key(), mapping={m.message_id: error for m in messages})
 
@@ -240,10 +284,13 @@ class SubscriberRunner:
             retry: list[Any] = []
             for entry in pending:
                 message_id = decode(entry["message_id"])
-                if entry["times_delivered"] >= self.max_attempts:
+                error = await self.client.hget(self._errors_key(), message_id)
+                # Left by a consumer that stopped while a dependency was unavailable: its
+                # deliveries were no attempts.
+                waited = error is not None and decode(error).startswith(UNAVAILABLE)
+                if entry["times_delivered"] >= self.max_attempts and not waited:
                     found: Any = await self.client.xrange(stream, message_id, message_id)
                     fields = found[0][1] if found else {}
-                    error = await self.client.hget(self._errors_key(), message_id)
                     await self.dead_letter(
                         Message(stream, message_id, fields),
                         attempts=entry["times_delivered"],

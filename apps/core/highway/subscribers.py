@@ -9,6 +9,11 @@
 
 Delivery is at-least-once; an event id already handled by the group is acknowledged without
 calling the handler again. A handler that keeps failing sends the event to `dlq:<channel>`.
+
+A handler that cannot work because something it needs is out of reach (a server that is down)
+raises `DependencyUnavailable`: that is no attempt. The events stay pending in their stream,
+the runner reads nothing newer and tries them again after a growing wait, in order, until they
+succeed; none goes to the dead-letter stream for it.
 """
 
 from __future__ import annotations
@@ -18,6 +23,11 @@ from typing import Any, ClassVar
 
 from apps.core.highway.envelope import Event
 from apps.core.highway.streams import valid_pattern
+
+
+class DependencyUnavailable(Exception):
+    """Raised by a handler: a dependency is unavailable, retry later without counting an
+    attempt (apps.core.graphdb.errors.GraphUnavailable is one)."""
 
 
 class Subscriber:
@@ -35,6 +45,8 @@ class Subscriber:
     # subscriber whose handling is harmless to repeat sets `idempotent = False` and keeps none.
     idempotent: ClassVar[bool] = True
     idempotency_ttl_s: ClassVar[int] = 3600
+    # The wait before retrying after DependencyUnavailable: doubles from the first to the last.
+    unavailable_wait_s: ClassVar[tuple[float, float]] = (0.2, 5.0)
 
     def handle(self, event: Event) -> Any:
         """Handle one event (plain or async def). Raise to have it retried."""

@@ -95,8 +95,9 @@ def _prepare(data_dir: Path, address_file: Path) -> EngineSpec:
     data_dir.mkdir(parents=True, exist_ok=True)
     _stop_leftover(data_dir)
     password = _root_password(data_dir)
-    bolt_port, http_port = _free_port(), _free_port()
-    _write_private(address_file, json.dumps({"bolt_port": bolt_port, "password": password}))
+    bolt_port, http_port = _ports(address_file)
+    address = {"bolt_port": bolt_port, "http_port": http_port, "password": password}
+    _write_private(address_file, json.dumps(address))
     properties = {
         "arcadedb.server.rootPath": data_dir,
         "arcadedb.server.databaseDirectory": data_dir / "databases",
@@ -140,6 +141,31 @@ def _write_private(path: Path, text: str) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as file:
         file.write(text)
+
+
+def _ports(address_file: Path) -> tuple[int, int]:
+    """The Bolt and HTTP ports of the last start when both are still free (so clients holding
+    the URL reconnect after a restart), else new free ones."""
+    try:
+        kept = json.loads(address_file.read_text())
+        bolt_port, http_port = int(kept["bolt_port"]), int(kept["http_port"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return _free_port(), _free_port()
+    if bolt_port != http_port and _is_free(bolt_port) and _is_free(http_port):
+        return bolt_port, http_port
+    return _free_port(), _free_port()
+
+
+def _is_free(port: int) -> bool:
+    with socket.socket() as probe:
+        # As a Java server socket does: connections of the last run left in TIME_WAIT do not
+        # keep the port from being listened on again.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def _free_port() -> int:

@@ -7,10 +7,17 @@ import orjson
 import pytest
 import redis.asyncio
 
+from apps.core.graphdb.errors import GraphUnavailable
 from apps.core.highway.consuming import SubscriberRunner
 from apps.core.highway.envelope import Event
 from apps.core.highway.streams import dead_letter_key
-from apps.core.highway.subscribers import Subscriber, register, registered, unregister
+from apps.core.highway.subscribers import (
+    DependencyUnavailable,
+    Subscriber,
+    register,
+    registered,
+    unregister,
+)
 
 
 class Crash(BaseException):
@@ -300,3 +307,77 @@ async def test_a_group_lost_with_redis_data_is_created_again_and_reading_resumes
         runner.stop()
         await task
     assert seen == [0, 1]
+
+
+async def test_a_dependency_that_is_down_holds_events_in_order_and_dead_letters_none(
+    aredis, channel
+):
+    """DependencyUnavailable is no attempt: however long the outage, the events wait in their
+    stream (none newer is read past them) and are handled in order once it is back."""
+    down, tries, seen = True, [], []
+
+    def handle(self, event):
+        tries.append(event.data["n"])
+        if down:
+            raise DependencyUnavailable("the index server is down")
+        seen.append(event.data["n"])
+
+    cls = subscriber_for(
+        channel, handle=handle, concurrency=1, max_attempts=2, ack_timeout_ms=40,
+        batch_wait_ms=20, unavailable_wait_s=(0.01, 0.05),
+    )  # fmt: skip
+    runner = SubscriberRunner(cls(), client=aredis)
+    await put(aredis, make_events(channel, 3))
+    task = asyncio.create_task(runner.run())
+    try:
+        await poll(lambda: tries.count(0) >= 6)  # three times max_attempts
+        assert seen == [] and set(tries) == {0}  # the first waits; the others wait behind it
+        assert (await aredis.xpending(channel, cls.group))["pending"] == 3
+        down = False
+        await poll(lambda: seen == [0, 1, 2])
+    finally:
+        runner.stop()
+        await task
+    assert await aredis.xrange(dead_letter_key(channel)) == []
+    assert (await aredis.xpending(channel, cls.group))["pending"] == 0
+
+
+async def test_events_left_waiting_by_a_stopped_consumer_are_retried_not_dead_lettered(
+    aredis, channel
+):
+    group = f"g_{uuid.uuid4().hex[:8]}"
+
+    def unavailable(self, event):
+        raise DependencyUnavailable("the index server is down")
+
+    first = subscriber_for(channel, group=group, handle=unavailable, batch_wait_ms=20)
+    await put(aredis, make_events(channel, 1))
+    stopped = SubscriberRunner(first(), consumer="worker-1", client=aredis)
+    stopped.stop()  # it returns at once with the event held, as a stopping process does
+    await stopped.refresh_streams()
+    await stopped.run_once()
+    [entry] = await aredis.xpending_range(channel, group, min="-", max="+", count=10)
+    assert entry["times_delivered"] == 1  # already max_attempts for the next consumer
+
+    seen = []
+    survivor = subscriber_for(
+        channel, group=group, handle=lambda self, e: seen.append(e.data["n"]), max_attempts=1,
+        ack_timeout_ms=40, batch_wait_ms=20,
+    )  # fmt: skip
+    runner = SubscriberRunner(survivor(), consumer="worker-2", client=aredis)
+    await runner.refresh_streams()
+    await asyncio.sleep(0.05)  # past the ack timeout
+    await run_until(runner, lambda: seen == [0])
+    assert await aredis.xrange(dead_letter_key(channel)) == []
+
+
+def test_an_unreachable_graph_server_is_a_dependency_unavailable():
+    assert issubclass(GraphUnavailable, DependencyUnavailable)
+
+
+async def poll(condition, seconds=10.0):
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while not condition():
+        assert loop.time() < deadline, "condition not reached in time"
+        await asyncio.sleep(0.01)
