@@ -27,8 +27,10 @@ import random
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
@@ -99,13 +101,13 @@ def graph_server() -> str:
     return f"{row['name']} {row['versions'][0]}"
 
 
-def timed(action) -> float:
+def timed(action: Callable[[], object]) -> float:
     start = time.perf_counter()
     action()
     return (time.perf_counter() - start) * 1000
 
 
-def recorded_events(count: int) -> list:
+def recorded_events(count: int) -> list[Any]:
     """`count` logs written through L1, and their events as the stream holds them."""
     import redis
     from django.conf import settings
@@ -118,7 +120,7 @@ def recorded_events(count: int) -> list:
     for index in range(count):
         log_l1("cc", "chapter.drafted", f"Drafted chapter {index}", prompt=prompt)
     client = redis.Redis.from_url(settings.REDIS_URL)
-    entries = client.xrange("mem0.recorded.cc", count=count)
+    entries: Any = client.xrange("mem0.recorded.cc", count=count)
     return [
         replace(Event.parse(fields[EVENT_FIELD]), cursor=entry_id.decode())
         for entry_id, fields in entries
