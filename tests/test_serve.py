@@ -22,6 +22,7 @@ from tests.serving import (
     engine_servers,
     processes_using,
     serve_env,
+    wait_until,
 )
 
 pytestmark = pytest.mark.slow
@@ -189,4 +190,18 @@ def use_the_app(server: ServeProcess, password: str) -> None:
                 if message["type"] == "event":
                     return message
 
-    assert asyncio.run(live_feed())["channel"] == "mem0.recorded.cc"
+    event = asyncio.run(live_feed())
+    assert event["channel"] == "mem0.recorded.cc"
+    # serve's own subscriber carries the log into the graph, where the graph API finds it.
+    base_log_id = event["event"]["base_log_id"]
+
+    def graph_node() -> list:
+        request = urllib.request.Request(
+            f"{server.url}/api/graph/nodes/?label=LogEntry&log_id={base_log_id}",
+            headers={"Cookie": cookie},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.loads(response.read())["results"]
+
+    assert wait_until(graph_node, timeout=30), "the log never reached the graph"
+    assert graph_node()[0]["labels"] == ["LogEntry", "cc"]
