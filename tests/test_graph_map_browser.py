@@ -59,6 +59,10 @@ def server(tmp_path, scratch_database, redis_service, graph):
         REDIS_URL=settings.REDIS_URL,
         COS_VAR_DIR=str(tmp_path / "var"),
         COS_ADMIN_PASSWORD=PASSWORD,
+        # No subscribers: the sync would add the modules and the shared test streams' logs to
+        # the picture this test draws from nodes of its own (tests/test_serve.py follows the
+        # sync into the graph).
+        COS_EVENTS_RUN_IN_SERVE="false",
     )
     started = ServeProcess(env).start()
     yield started
