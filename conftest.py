@@ -6,7 +6,11 @@ tests/modules are installed for the run. A test needing an unreachable service s
 when COS_REQUIRE_SERVICES=1 (as in CI).
 """
 
+import argparse
 import os
+import shlex
+import sys
+import urllib.parse
 import uuid
 from functools import cache
 
@@ -17,12 +21,61 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cos_project.settings")
 
 from apps.core.runtime import engines
 
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")  # gw0, gw1... under pytest-xdist
+# A graph server given by NEO4J_URL is one for every xdist worker, and graph tests empty it: with
+# one, the session runs in this one process (pytest_cmdline_main below).
+GRAPH_GIVEN = bool(os.environ.get("NEO4J_URL"))
+
+
+def _hands_tests_to_workers() -> bool:
+    """True in pytest-xdist's controller (pyproject's addopts ask for `-n 2`): it runs no test,
+    so it starts no engine; each worker starts or joins them itself."""
+    if WORKER or GRAPH_GIVEN:
+        return False
+    options = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    options.add_argument("-n", "--numprocesses", default="2")
+    options.add_argument("-p", action="append", default=[])
+    args = shlex.split(os.environ.get("PYTEST_ADDOPTS", "")) + sys.argv[1:]
+    given, _ = options.parse_known_args(args)
+    return given.numprocesses != "0" and "no:xdist" not in given.p
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads -n
+def pytest_cmdline_main(config):
+    if GRAPH_GIVEN and not WORKER and config.pluginmanager.hasplugin("xdist"):
+        config.option.numprocesses = 0
+
+
+def _redis_url_of_this_worker(url: str) -> str:
+    """Each xdist worker gets a Redis database of its own (gwN: the configured one + N), so
+    streams, consumer groups and counters never cross; pytest-django suffixes the PostgreSQL test
+    database per worker, and each worker has its own graph server (var/graph-test-gwN)."""
+    parts = urllib.parse.urlsplit(url)
+    offset = int(WORKER.removeprefix("gw"))
+    if parts.scheme == "unix":  # the embedded Redis: unix:///path/redis.sock?db=N
+        query = dict(urllib.parse.parse_qsl(parts.query))
+        query["db"] = str((int(query.get("db", 0)) + offset) % 16)
+        return urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query)))
+    number = (int(parts.path.strip("/") or 0) + offset) % 16
+    return urllib.parse.urlunsplit(parts._replace(path=f"/{number}"))
+
+
 # The graph server of tests is one of their own (var/graph-test): they empty its graph.
-_SESSION_ENGINES = engines.provide(graph="graph-test")
+_GRAPH_FOLDER = f"graph-test-{WORKER}" if WORKER else "graph-test"
+if _hands_tests_to_workers():
+    _SESSION_ENGINES = engines.Engines()
+else:
+    _SESSION_ENGINES = engines.provide(graph=_GRAPH_FOLDER)
+    if WORKER:
+        os.environ["REDIS_URL"] = _redis_url_of_this_worker(os.environ["REDIS_URL"])
 
 import django  # noqa: E402
 
 django.setup()  # settings now see the engines' URLs; pytest-django finds Django ready
+if _hands_tests_to_workers():
+    # The workers inherit this environment: with DJANGO_SETTINGS_MODULE in it, pytest-django
+    # would load their settings before their engines' URLs are known.
+    del os.environ["DJANGO_SETTINGS_MODULE"]
 
 import redis as redis_lib  # noqa: E402
 from asgiref.sync import SyncToAsync  # noqa: E402
@@ -164,7 +217,7 @@ def redis_client(redis_service):
 
 def pytest_runtest_setup(item):
     # NEO4J_URL is always set once the engines are up: a Neo4j is one the session did not start.
-    if item.get_closest_marker("neo4j") and "graph-test" in _SESSION_ENGINES.leases:
+    if item.get_closest_marker("neo4j") and _GRAPH_FOLDER in _SESSION_ENGINES.leases:
         pytest.skip("needs a Neo4j server: set NEO4J_URL")
 
 

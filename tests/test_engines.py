@@ -133,7 +133,7 @@ def test_an_engine_dies_with_its_supervisor(env, var_dir, temp_dir):
     nothing_left(var_dir, temp_dir)
 
 
-def test_a_pytest_session_stops_the_engines_it_started(env, var_dir, temp_dir):
+def test_a_pytest_session_stops_the_engines_it_started(env, var_dir, temp_dir, tmp_path):
     # A websocket test reads the database from another thread: its connection must not keep
     # the test database from being dropped either.
     # Without DJANGO_SETTINGS_MODULE, as from a shell: given, pytest-django would set Django up
@@ -141,7 +141,10 @@ def test_a_pytest_session_stops_the_engines_it_started(env, var_dir, temp_dir):
     env = {name: value for name, value in env.items() if name != "DJANGO_SETTINGS_MODULE"}
     session = subprocess.run(
         [
+            # As `uv run pytest` runs: a controller and two xdist workers, each joining the
+            # engines. pytest's own folders go elsewhere: the temporary folder must stay empty.
             sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+            f"--basetemp={tmp_path / 'pytest'}",
             "apps/core/tests/test_mounting.py::"
             "test_module_websockets_need_a_user_with_the_modules_view_permission",
         ],

@@ -13,12 +13,20 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
-from neo4j.exceptions import DriverError, Neo4jError, ServiceUnavailable, SessionExpired
+from neo4j.exceptions import (
+    AuthError,
+    DriverError,
+    Neo4jError,
+    ServiceUnavailable,
+    SessionExpired,
+)
 
 from apps.core.graphdb.errors import GraphUnavailable
 
 # What a server that is down, restarting or unreachable raises through the driver.
-UNREACHABLE = (ServiceUnavailable, SessionExpired, ConnectionError, OSError)
+# AuthError too: a server shutting down (ArcadeDB) says a live connection's credentials are "no
+# longer valid"; a wrong password is a setting to fix, and events wait for it rather than fail.
+UNREACHABLE = (ServiceUnavailable, SessionExpired, AuthError, ConnectionError, OSError)
 _configured_url: str | None = None
 
 

@@ -2,6 +2,7 @@
 
 import itertools
 import socket
+import urllib.parse
 
 import pytest
 from rest_framework.test import APIClient
@@ -343,5 +344,19 @@ def test_an_unreachable_graph_server_is_a_503_with_retry_after(g, writer, settin
             assert response.status_code == 503
             assert response.json()["code"] == "graph_unavailable"
             assert int(response["Retry-After"]) > 0
+    finally:
+        connection.close()
+
+
+def test_a_graph_server_refusing_our_credentials_is_a_503_too(g, writer, settings):
+    """ArcadeDB shutting down answers a live connection with an AuthError: a 503, never a 500
+    (and the sync holds its events rather than failing them)."""
+    parts = urllib.parse.urlsplit(settings.NEO4J_URL)
+    wrong = parts._replace(netloc=f"{parts.username}:wrong-password@{parts.hostname}:{parts.port}")
+    settings.NEO4J_URL = urllib.parse.urlunsplit(wrong)
+    try:
+        response = writer.get("/api/graph/stats/")
+        assert response.status_code == 503, response.content
+        assert response.json()["code"] == "graph_unavailable"
     finally:
         connection.close()
