@@ -66,14 +66,14 @@ class TagFilter(admin.SimpleListFilter):
 class LinkInline(RecordInline):
     model = NoteLink
     fk_name = "from_note"
-    fields = ["type", "to_note", "rationale", "created_at"]
+    fields = ("type", "to_note", "rationale", "created_at")
     readonly_fields = fields
     verbose_name_plural = _("links to other notes")
 
 
 class CitationInline(RecordInline):
     model = Citation
-    fields = ["module", "kind", "record_id", "recorded_at", "text"]
+    fields = ("module", "kind", "record_id", "recorded_at", "text")
     readonly_fields = fields
 
 
@@ -84,7 +84,16 @@ class NoteAdmin(admin.ModelAdmin):
     list_filter = [TagFilter, "updated_at"]
     search_fields = ["title", "body", "source"]
     readonly_fields = ["rendered", "created_by", "created_at", "updated_at"]
-    fields = ["title", "body", "tags", "source", "rendered", "created_by", "created_at", "updated_at"]
+    fields = [
+        "title",
+        "body",
+        "tags",
+        "source",
+        "rendered",
+        "created_by",
+        "created_at",
+        "updated_at",
+    ]
     inlines = [LinkInline, CitationInline]
 
     @admin.display(description=_("tags"))

@@ -97,9 +97,7 @@ class NoteLink(models.Model):
         verbose_name = _("link")
         verbose_name_plural = _("links")
         constraints = [
-            models.UniqueConstraint(
-                fields=["from_note", "to_note", "type"], name="zk_link_unique"
-            ),
+            models.UniqueConstraint(fields=["from_note", "to_note", "type"], name="zk_link_unique"),
             models.CheckConstraint(
                 condition=~models.Q(from_note=models.F("to_note")), name="zk_link_not_self"
             ),

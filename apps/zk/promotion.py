@@ -56,9 +56,7 @@ def read_records(module: str, kind: str, ids: Sequence[str], *, reader: Any = No
         raise InvalidInput({"kind": [_("One of %(kinds)s.") % {"kinds": ", ".join(CitationKind)}]})
     wanted = list(dict.fromkeys(str(i) for i in ids))
     if not wanted or len(wanted) > max_records():
-        raise InvalidInput(
-            {"ids": [_("From 1 to %(max)d record ids.") % {"max": max_records()}]}
-        )
+        raise InvalidInput({"ids": [_("From 1 to %(max)d record ids.") % {"max": max_records()}]})
     found = _logs(module, wanted) if kind == CitationKind.LOG else _traces(module, wanted)
     missing = [i for i in wanted if i not in found]
     if missing:

@@ -23,7 +23,9 @@ def _tags() -> serializers.ListField:
 
 
 class NoteSerializer(serializers.ModelSerializer):
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, help_text=_("Who wrote it (empty: gone).")
+    )
 
     class Meta:
         model = Note
@@ -41,7 +43,8 @@ class NoteInputSerializer(serializers.Serializer):
         help_text=_("Markdown."),
     )
     tags = _tags()
-    source = serializers.CharField(
+    # Named like Field's own attribute: DRF's metaclass moves declared fields off the class.
+    source = serializers.CharField(  # type: ignore[assignment]
         max_length=services.SOURCE_MAX,
         allow_blank=True,
         required=False,
@@ -58,7 +61,8 @@ class LinkSerializer(serializers.ModelSerializer):
     class Meta:
         model = NoteLink
         fields = [
-            "id", "type", "from_note", "to_note", "from_title", "to_title", "rationale", "created_at",
+            "id", "type", "from_note", "to_note", "from_title", "to_title",
+            "rationale", "created_at",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -82,7 +86,7 @@ class PromoteSerializer(serializers.Serializer):
     )
     title = serializers.CharField(max_length=TITLE_MAX)
     tags = _tags()
-    source = serializers.CharField(
+    source = serializers.CharField(  # type: ignore[assignment]
         max_length=services.SOURCE_MAX, allow_blank=True, required=False, default=""
     )
     intro = serializers.CharField(

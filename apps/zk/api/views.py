@@ -21,7 +21,8 @@ from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 
 from apps.core.rest.errors import Conflict
-from apps.zk import exceptions as zk, selectors, services
+from apps.zk import exceptions as zk
+from apps.zk import selectors, services
 from apps.zk.api.filters import NoteFilter
 from apps.zk.api.serializers import (
     LinkInputSerializer,
@@ -34,7 +35,6 @@ from apps.zk.api.serializers import (
 )
 from apps.zk.models import Note, NoteLink
 from apps.zk.rendering import render_markdown
-
 
 LINK_ID = OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="Its id.")
 

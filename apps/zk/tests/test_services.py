@@ -107,7 +107,11 @@ def test_a_note_cannot_link_to_itself_nor_twice_with_one_type(highway):
 def test_a_rolled_back_write_publishes_nothing(highway):
     from django.db import transaction
 
-    with pytest.raises(RuntimeError), transaction.atomic():
-        services.create_note("gone")
-        raise RuntimeError
+    def write_then_fail():
+        with transaction.atomic():
+            services.create_note("gone")
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        write_then_fail()
     assert published("zk.note.created") == []
