@@ -24,7 +24,10 @@ def _tags() -> serializers.ListField:
 
 class NoteSerializer(serializers.ModelSerializer):
     created_by: serializers.SlugRelatedField = serializers.SlugRelatedField(
-        slug_field="username", read_only=True, help_text=_("Who wrote it (empty: gone).")
+        slug_field="username",
+        read_only=True,
+        allow_null=True,
+        help_text=_("Who wrote it (empty: gone)."),
     )
 
     class Meta:

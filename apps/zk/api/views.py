@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.pagination import LimitOffsetPagination
@@ -20,7 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 
-from apps.core.rest.errors import Conflict
+from apps.core.rest.errors import Conflict, ErrorSerializer
 from apps.zk import exceptions as zk
 from apps.zk import selectors, services
 from apps.zk.api.filters import NoteFilter
@@ -148,7 +148,16 @@ class NoteViewSet(viewsets.GenericViewSet):
         """The links of other notes to this one."""
         return self._page_of(selectors.backlinks_of(_note(pk)))
 
-    @extend_schema(request=PromoteSerializer, responses={201: NoteSerializer})
+    @extend_schema(
+        request=PromoteSerializer,
+        responses={
+            201: NoteSerializer,
+            # Not a path parameter's: core's schema cannot guess this one.
+            404: OpenApiResponse(
+                ErrorSerializer, description="No such module, or no such record (`not_found`)."
+            ),
+        },
+    )
     @action(detail=False, methods=["post"], filter_backends=[], pagination_class=None)
     def promote(self, request: Request) -> Response:
         """One note quoting L1 logs or prompt traces of a module, citing each (needs the view

@@ -154,3 +154,13 @@ def test_zk_has_no_l1_memory_routes_but_its_health(reader):
     assert reader.get("/api/zk/status/").json() == {"status": "ok"}
     assert reader.get("/api/zk/logs/").status_code == 404
     assert reader.get("/api/zk/prompt-traces/").status_code == 404
+
+
+def test_a_note_outlives_its_author(writer, highway):
+    from apps.core.testing import user_with_access
+    from apps.zk.tests.conftest import api_as
+
+    author = user_with_access("author", "zk", write=True)
+    note_id = create(api_as(author)).json()["id"]
+    author.delete()
+    assert writer.get(f"{NOTES}{note_id}/").json()["created_by"] is None
