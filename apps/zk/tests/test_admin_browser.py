@@ -1,0 +1,49 @@
+"""The note body's live preview, in a real browser (Debian's chromium driven by Playwright)
+against pytest-django's live server: typing Markdown shows it rendered, raw HTML as text."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.test import Client
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
+
+
+def test_typing_markdown_shows_the_rendered_preview(live_server, highway):
+    if not Path(CHROMIUM).exists():
+        message = "needs Debian's chromium: apt-get install chromium"
+        if os.environ.get("COS_REQUIRE_SERVICES") == "1":
+            pytest.fail(f"{message} (COS_REQUIRE_SERVICES=1 forbids skipping)", pytrace=False)
+        pytest.skip(message)
+    # Database work before Playwright starts its loop (Django refuses it under a running one).
+    client = Client()
+    client.force_login(User.objects.create_superuser("root"))
+    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            context = browser.new_context()
+            context.add_cookies(
+                [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]
+            )
+            page = context.new_page()
+            page.set_default_timeout(5000)
+            page.goto(f"{live_server.url}/admin/zk/note/add/")
+            page.fill("#id_body", "# Plan\n\n**bold** and <b>raw</b>")
+            preview = page.locator("[data-zk-preview-for=id_body]")
+            expect(preview.locator("h1")).to_have_text("Plan")
+            expect(preview.locator("strong")).to_have_text("bold")
+            expect(preview).to_contain_text("<b>raw</b>")  # shown as text, not markup
+            assert preview.locator("b").count() == 0
+        finally:
+            browser.close()
