@@ -67,7 +67,7 @@ def snapshot(note_id: str, title: str = "Why onboarding", body: str = "Because."
 
 
 @pytest.fixture
-def notes(monkeypatch):
+def notes(db, monkeypatch):
     """An L3 note provider, installed as the "l3.note" contract: a real function over a dict
     the test edits (the notes module itself is not part of this module's tests)."""
     store: dict[str, dict] = {}
@@ -81,3 +81,14 @@ def notes(monkeypatch):
 
     monkeypatch.setattr(services, "contract", lookup)
     return store
+
+
+@pytest.fixture
+def every_table_has_a_row(db, highway, notes):
+    key = unique()
+    services.archive_prd_version(key, title="A")
+    services.archive_trace(key, trigger="review")
+    services.archive_link(f"canon:prd:{key}", "cc:log:1", "REFERENCES")
+    notes["n1"] = {"id": "n1", "title": "N", "body": "B", "citations": []}
+    services.archive_note("n1")
+    services.record_verification()

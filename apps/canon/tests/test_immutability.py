@@ -17,17 +17,6 @@ STATEMENTS = {
 }
 
 
-@pytest.fixture
-def every_table_has_a_row(db, highway, notes):
-    key = unique()
-    services.archive_prd_version(key, title="A")
-    services.archive_trace(key, trigger="review")
-    services.archive_link(f"canon:prd:{key}", "cc:log:1", "REFERENCES")
-    notes["n1"] = {"id": "n1", "title": "N", "body": "B", "citations": []}
-    services.archive_note("n1")
-    services.record_verification()
-
-
 @pytest.mark.parametrize("operation", STATEMENTS)
 @pytest.mark.parametrize("model", ALL_MODELS, ids=lambda m: m._meta.db_table)
 def test_postgresql_refuses_to_change_a_canon_table(every_table_has_a_row, model, operation):
