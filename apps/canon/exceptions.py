@@ -27,9 +27,10 @@ class NotInCanon(exceptions.NotFound):
 
 
 class NoNoteProvider(exceptions.APIException):
-    """503: no installed module provides the L3 notes (contract "l3.note")."""
+    """400: no installed module provides the L3 notes (contract "l3.note"). Not a 503: waiting
+    will not help, installing the notes module will."""
 
-    status_code = 503
+    status_code = 400
     default_detail = _(
         "No installed module provides L3 notes (contract 'l3.note'): install the notes "
         "module to archive notes."

@@ -199,7 +199,7 @@ def archive_link(
 
 def archive_note(note_id: str, *, provenance: Provenance | None = None) -> ArchivedNote:
     """A snapshot of L3 note `note_id`, read through the "l3.note" contract: NoNoteProvider
-    (503) without a provider, NotInCanon (404) for an unknown note, AlreadyArchived (409) when
+    (400) without a provider, NotInCanon (404) for an unknown note, AlreadyArchived (409) when
     the latest archived version is the same snapshot; a changed note gets a new version."""
     note_snapshot = contract(NOTE_CONTRACT)
     if note_snapshot is None:

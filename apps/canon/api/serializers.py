@@ -14,7 +14,7 @@ from apps.canon.models import ArchivedNote, EventTrace, LinkType, MemoryLink, Pr
 from apps.core.rest.limits import BoundedJSONField, as_utc
 
 PRD_KEY = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$"
-MODULE_CODE = r"^[a-z][a-z0-9_]{0,63}$"
+MODULE_CODE = r"^([a-z][a-z0-9_]{0,63})?$"  # a module code, or empty
 TEXT_MAX = 100_000
 L1_IDS_MAX = 1000
 
@@ -172,6 +172,11 @@ class ListQuerySerializer(serializers.Serializer):
     q = serializers.CharField(
         max_length=200, required=False, help_text="Text in the title, summary or body (any case)."
     )
+
+
+class PrdVersionsSerializer(serializers.Serializer):
+    prd_key = serializers.CharField()
+    versions = PrdSerializer(many=True, help_text="Oldest first.")
 
 
 class LineageSerializer(serializers.Serializer):

@@ -1,3 +1,4 @@
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from apps.canon.api.views import (
@@ -5,7 +6,7 @@ from apps.canon.api.views import (
     NoteViewSet,
     PrdViewSet,
     TraceViewSet,
-    VerificationViewSet,
+    VerificationView,
 )
 
 router = DefaultRouter()
@@ -13,6 +14,8 @@ router.register("prds", PrdViewSet, basename="prd")
 router.register("traces", TraceViewSet, basename="trace")
 router.register("links", LinkViewSet, basename="link")
 router.register("notes", NoteViewSet, basename="note")
-router.register("verification", VerificationViewSet, basename="verification")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("verification/", VerificationView.as_view(), name="verification"),
+    *router.urls,
+]

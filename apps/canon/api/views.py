@@ -17,6 +17,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer
+from rest_framework.views import APIView
 
 from apps.canon import selectors, services
 from apps.canon.api import serializers as shapes
@@ -118,13 +119,14 @@ class PrdViewSet(CanonViewSet):
         row = services.archive_prd_version(data.pop("prd_key"), provenance=provenance, **data)
         return Response(self.get_serializer(row).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(responses=shapes.PrdSerializer(many=True))
+    @extend_schema(responses=shapes.PrdVersionsSerializer)
     def retrieve(self, request: Request, prd_key: str) -> Response:
         """A PRD's versions, oldest first."""
         versions = selectors.prd_versions(prd_key)
         if not versions:
             raise NotFound(_("No PRD '%(key)s' in the canon.") % {"key": prd_key})
-        return Response(self.get_serializer(versions, many=True).data)
+        data = {"prd_key": prd_key, "versions": self.get_serializer(versions, many=True).data}
+        return Response(data)
 
     @extend_schema(responses=shapes.LineageSerializer)
     @action(detail=True, methods=["get"])
@@ -215,9 +217,9 @@ class NoteViewSet(CanonViewSet):
 
 
 @extend_schema(tags=["canon"])
-class VerificationViewSet(viewsets.ViewSet):
+class VerificationView(APIView):
     """The chains' last periodic check (as /status shows it)."""
 
     @extend_schema(responses=shapes.VerificationSerializer)
-    def list(self, request: Request) -> Response:
+    def get(self, request: Request) -> Response:
         return Response(selectors.verification_report())
