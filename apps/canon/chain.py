@@ -221,6 +221,26 @@ def _check(model: type[ChainedRecord], row: dict[str, Any], seq: int, prev: str)
     return None
 
 
+def head(model: type[ChainedRecord]) -> int:
+    """The chain's last seq (0 when empty)."""
+    last = model._default_manager.order_by("-seq").values_list("seq", flat=True).first()
+    return last or 0
+
+
+def cut_off(model: type[ChainedRecord], recorded: int | None) -> Problem | None:
+    """Rows gone from the END of the chain, which no link can show: the chain now ends before
+    `recorded`, the head an earlier check saw."""
+    now = head(model)
+    if recorded is None or now >= recorded:
+        return None
+    return Problem(
+        table_name(model),
+        now + 1,
+        None,
+        f"rows cut off the end: an earlier check saw seq {recorded}, the chain ends at {now}",
+    )
+
+
 def verify_all(
     since: int = 1, progress: Callable[[type[ChainedRecord], int], None] | None = None
 ) -> Iterator[tuple[type[ChainedRecord], Verdict]]:

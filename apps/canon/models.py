@@ -174,6 +174,8 @@ class VerificationRun(models.Model):
     rows_checked = models.BigIntegerField(_("rows checked"))
     duration_ms = models.FloatField(_("duration (ms)"))
     problem = models.JSONField(_("first problem"), null=True, blank=True)
+    # Each chain's last seq when checked: a later check finds rows cut off the end by them.
+    heads = models.JSONField(_("chain heads"), default=dict)
 
     class Meta:
         managed = False

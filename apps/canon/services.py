@@ -247,22 +247,27 @@ def archive_note(note_id: str, *, provenance: Provenance | None = None) -> Archi
 
 def record_verification(recent: int | None = None) -> VerificationRun:
     """Check the latest `recent` rows of each chain (the module's VERIFY_RECENT setting by
-    default) and keep the result."""
+    default), and that no chain ends before the head the previous check saw; keep the result."""
     if recent is None:
         recent = get_module_config(SOURCE).module_settings["VERIFY_RECENT"]
     started = time.perf_counter()
-    rows, problem = 0, None
+    previous = VerificationRun.objects.order_by("-checked_at", "-id").first()
+    seen = previous.heads if previous is not None else {}
+    rows, problem, heads = 0, None, {}
     for model in RECORD_MODELS:
-        head = model._default_manager.order_by("-seq").values_list("seq", flat=True).first() or 0
-        verdict = chain.verify(model, since=max(1, head - recent + 1))
+        table = chain.table_name(model)
+        heads[table] = chain.head(model)
+        verdict = chain.verify(model, since=max(1, heads[table] - recent + 1))
         rows += verdict.rows
-        if verdict.problem is not None:
-            problem = verdict.problem.as_dict()
-            break
+        found = verdict.problem or chain.cut_off(model, seen.get(table))
+        if found is not None and problem is None:
+            problem = found.as_dict()
     return VerificationRun.objects.create(
         checked_at=timezone.now(),
         ok=problem is None,
         rows_checked=rows,
         duration_ms=round((time.perf_counter() - started) * 1000, 3),
         problem=problem,
+        # The highest head seen so far: a broken check must not lower the reference.
+        heads={t: max(n, int(seen.get(t) or 0)) for t, n in heads.items()},
     )

@@ -281,6 +281,7 @@ class Migration(migrations.Migration):
                 ("rows_checked", models.BigIntegerField(verbose_name="rows checked")),
                 ("duration_ms", models.FloatField(verbose_name="duration (ms)")),
                 ("problem", models.JSONField(blank=True, null=True, verbose_name="first problem")),
+                ("heads", models.JSONField(default=dict, verbose_name="chain heads")),
             ],
             options={
                 "verbose_name": "verification run",

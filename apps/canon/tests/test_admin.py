@@ -55,3 +55,10 @@ def test_the_prd_list_links_to_the_lineage(admin_client, prd):
 def test_the_lineage_page_needs_the_modules_view_permission(client, db, highway):
     client.force_login(User.objects.create_user("staff", is_staff=True))
     assert client.get("/admin/cos/canon-lineage/").status_code == 403
+
+
+def test_the_lineage_page_speaks_the_users_language(admin_client, prd):
+    page = admin_client.get(
+        "/admin/cos/canon-lineage/", {"prd": prd["key"]}, headers={"accept-language": "fr"}
+    ).content.decode()
+    assert "Versions et leurs traces" in page and "Lignée de" in page

@@ -188,3 +188,25 @@ def test_the_progress_bar_counts_rows(prd):
     out, err = io.StringIO(), io.StringIO()
     call_command("verifycanon", stdout=out, stderr=err)
     assert "rows" in err.getvalue() and out.getvalue().startswith("OK:")
+
+
+def test_rows_cut_off_the_end_are_found_against_the_last_check(db, highway):
+    """No link shows a missing LAST row: the periodic check's recorded heads do."""
+    key = unique()
+    services.archive_prd_version(key, title="A")
+    links = [
+        services.archive_link(f"canon:prd:{key}", f"cc:log:{n}", "REFERENCES") for n in range(2)
+    ]
+    assert services.record_verification().ok
+    last = links[-1]
+    tamper('DELETE FROM "canon"."memory_link" WHERE id = %s', "memory_link", last.pk)
+    code, _, err = run_verifycanon()
+    assert code == 1
+    assert err.strip() == (
+        f"BROKEN memory_link: seq {last.seq} (id None): rows cut off the end: "
+        f"an earlier check saw seq {last.seq}, the chain ends at {last.seq - 1}"
+    )
+    run = services.record_verification()
+    assert not run.ok and run.problem is not None
+    assert run.problem["what"].startswith("rows cut off the end")
+    assert run.heads["memory_link"] == last.seq  # the reference is kept, not lowered
