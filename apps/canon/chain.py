@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any, TypeVar
 
 from django.db import connection, transaction
@@ -71,11 +72,12 @@ def table_name(model: type[ChainedRecord]) -> str:
     return model._meta.db_table.rsplit('"."', 1)[-1]
 
 
-def content_columns(model: type[ChainedRecord]) -> list[str]:
+@cache  # asked for every row verified
+def content_columns(model: type[ChainedRecord]) -> tuple[str, ...]:
     """The columns (attnames: `prd_id`, `archived_by_id`) a row's content hash covers."""
-    return [
+    return tuple(
         field.attname for field in model._meta.concrete_fields if field.attname not in CHAIN_COLUMNS
-    ]
+    )
 
 
 def content_hash(model: type[ChainedRecord], content: dict[str, Any]) -> str:
@@ -111,11 +113,13 @@ def lock(model: type[ChainedRecord]) -> None:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_key(model)])
 
 
-def append(model: type[Record], **values: Any) -> Record:
-    """A new row at the head of `model`'s chain. Takes the table's lock (callers that read
-    before writing, to refuse duplicates, take it first with `lock`)."""
-    with transaction.atomic():
-        lock(model)
+def append(model: type[Record], *, locked: bool = False, **values: Any) -> Record:
+    """A new row at the head of `model`'s chain. Takes the table's lock, unless the caller
+    has (`locked`: callers that read before writing, to refuse duplicates, take it first).
+    No savepoint of its own: a failure here fails the caller's transaction anyway."""
+    with transaction.atomic(savepoint=False):
+        if not locked:
+            lock(model)
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT nextval(pg_get_serial_sequence(%s, 'id')), head.seq, head.row_hash "  # noqa: S608  table from the model

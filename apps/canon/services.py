@@ -88,6 +88,7 @@ def archive_prd_version(
         values = provenance.values()
         row = chain.append(
             PrdLog,
+            locked=True,
             prd_key=prd_key,
             version=1 if latest is None else latest.version + 1,
             supersedes_id=None if latest is None else latest.pk,
@@ -130,7 +131,12 @@ def archive_trace(
                 % {"key": prd_key, "version": prd.version}
             )
         row = chain.append(
-            EventTrace, prd_id=prd.pk, trigger=trigger, context=context, **provenance.values()
+            EventTrace,
+            locked=True,
+            prd_id=prd.pk,
+            trigger=trigger,
+            context=context,
+            **provenance.values(),
         )
         publish(
             "canon.trace.archived",
@@ -183,6 +189,7 @@ def archive_link(
             )
         row = chain.append(
             MemoryLink,
+            locked=True,
             source_node=source_node,
             target_node=target_node,
             link_type=link_type,
@@ -229,6 +236,7 @@ def archive_note(note_id: str, *, provenance: Provenance | None = None) -> Archi
             )
         row = chain.append(
             ArchivedNote,
+            locked=True,
             note_id=values["origin_note_id"],
             version=1 if latest is None else latest.version + 1,
             supersedes_id=None if latest is None else latest.pk,
