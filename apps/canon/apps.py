@@ -38,6 +38,11 @@ class CanonConfig(ModuleConfig):
         ),
     )
 
+    def health_check(self) -> None:
+        """Each table answers a query (the default skips unmanaged models, which these are)."""
+        for model in self.get_models():
+            model._default_manager.exists()
+
     def status_report(self) -> dict[str, Any] | None:
         from apps.canon import selectors
 
