@@ -3,6 +3,7 @@ collector, so every value is the current, real one; HTTP requests are counted by
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -21,6 +22,9 @@ from apps.core.highway.relay import relay
 from apps.core.highway.streams import CHANNELS_KEY, dead_letter_key, decode, stream_key
 from apps.core.http import operations
 from apps.core.http.probes import STARTED_MONOTONIC
+from apps.core.modules.registry import module_configs
+
+logger = logging.getLogger(__name__)
 
 REGISTRY = CollectorRegistry()
 REQUESTS = Counter(
@@ -113,7 +117,19 @@ def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
+class ModulesCollector(Collector):
+    """What each module adds (ModuleConfig.metrics); a failing module is logged and skipped."""
+
+    def collect(self) -> Iterator[Metric]:
+        for config in module_configs():
+            try:
+                yield from list(config.metrics())
+            except Exception:
+                logger.exception("The metrics of module %s failed", config.definition.code)
+
+
 REGISTRY.register(HighwayCollector())
+REGISTRY.register(ModulesCollector())
 
 
 def metrics_view(request: HttpRequest) -> HttpResponse:

@@ -6,6 +6,7 @@ run on the event loop, and only the checks that touch an engine or the database 
 
 from __future__ import annotations
 
+import logging
 import platform
 import time
 from datetime import UTC, datetime
@@ -21,6 +22,8 @@ from apps.core.highway import relay
 from apps.core.highway.breaker import redis_breaker
 from apps.core.http import health, operations
 from apps.core.modules import registry
+
+logger = logging.getLogger(__name__)
 
 STARTED_AT = datetime.now(UTC)
 STARTED_MONOTONIC = time.monotonic()
@@ -65,6 +68,7 @@ async def status_view(request: HttpRequest) -> JsonResponse:
     if refusal is not None:
         return refusal
     outbox = await sync_to_async(relay.status)()
+    reports = await sync_to_async(module_reports)()
     return JsonResponse(
         {
             "status": "ok",
@@ -77,8 +81,24 @@ async def status_view(request: HttpRequest) -> JsonResponse:
                 for m in registry.modules()
             ],
             "events": {"breaker": redis_breaker().snapshot(), "outbox": outbox},
+            "reports": reports,
         }
     )
+
+
+def module_reports() -> dict[str, object]:
+    """Each module's own figures (ModuleConfig.status_report), by code. A failing report is
+    logged and shown as an error: one module's bug must not take /status down."""
+    reports: dict[str, object] = {}
+    for config in registry.module_configs():
+        try:
+            report = config.status_report()
+        except Exception:
+            logger.exception("The status report of module %s failed", config.definition.code)
+            report = {"status": "error"}
+        if report is not None:
+            reports[config.definition.code] = report
+    return reports
 
 
 @require_safe

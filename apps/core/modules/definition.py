@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import keyword
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import ModuleType
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.apps import AppConfig
 from django.core.exceptions import ImproperlyConfigured
+
+if TYPE_CHECKING:
+    from prometheus_client.core import Metric
 
 CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 MEMORY_SCHEMA_PREFIX = "mem0_"
@@ -120,6 +123,15 @@ class ModuleConfig(AppConfig):
         for model in self.get_models():
             if model._meta.managed:  # an unmanaged model may have no table at all
                 model._default_manager.exists()
+
+    def status_report(self) -> dict[str, Any] | None:
+        """What the module adds to /status, under "reports" -> its code (None: nothing). Asked
+        on every /status request, in a thread: keep it to a cheap read."""
+        return None
+
+    def metrics(self) -> Iterable[Metric]:
+        """Metric families the module adds to /metrics, read at scrape time (none by default)."""
+        return ()
 
     def import_module_parts(self) -> None:
         """Import the module's `events.py`, where it registers its subscribers, and its

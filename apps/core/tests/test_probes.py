@@ -93,3 +93,30 @@ def test_status_lists_modules_and_uptime(operator_client):
     assert probe in body["modules"]
     assert body["events"]["breaker"]["state"] in {"closed", "open", "half_open"}
     assert body["events"]["outbox"]["pending"] >= 0
+
+
+@pytest.mark.django_db
+def test_modules_add_their_reports_to_status_and_their_metrics(operator_client, monkeypatch):
+    """ModuleConfig.status_report / .metrics: any module's figures, and a failing one is
+    logged and shown as an error instead of taking the endpoint down."""
+    from prometheus_client.core import GaugeMetricFamily
+
+    from apps.core.modules.registry import get_module_config
+
+    probe = get_module_config("probe")
+    monkeypatch.setattr(probe, "status_report", lambda: {"widgets": 3}, raising=False)
+    monkeypatch.setattr(
+        probe, "metrics", lambda: [GaugeMetricFamily("cos_probe_widgets", "Widgets", value=3)]
+    )
+    assert operator_client.get("/status").json()["reports"]["probe"] == {"widgets": 3}
+    assert "cos_probe_widgets 3.0" in operator_client.get("/metrics").content.decode()
+
+    def broken():
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(probe, "status_report", broken)
+    monkeypatch.setattr(probe, "metrics", broken)
+    status = operator_client.get("/status")
+    assert status.status_code == 200 and status.json()["reports"]["probe"] == {"status": "error"}
+    metrics = operator_client.get("/metrics")
+    assert metrics.status_code == 200 and "cos_probe_widgets" not in metrics.content.decode()
