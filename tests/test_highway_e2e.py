@@ -87,7 +87,8 @@ def test_runsubscribers_runs_until_sigterm_and_stops_gracefully(stack_env):
         line = process.stdout.readline()
         while "Running" not in line and time.monotonic() < deadline:
             line = process.stdout.readline()
-        assert "Running 3 subscriber(s)" in line  # core.livefeed, graph.sync, the probe checker
+        # core.livefeed, graph.sync, graph.knowledge, the probe checker
+        assert "Running 4 subscriber(s)" in line
         process.send_signal(signal.SIGTERM)
         output, _ = process.communicate(timeout=30)
     finally:
@@ -101,7 +102,7 @@ def test_runsubscribers_runs_until_sigterm_and_stops_gracefully(stack_env):
 def test_runsubscribers_names_unknown_subscribers(stack_env):
     result = manage(stack_env, "runsubscribers", "nope")
     assert result.returncode == 1
-    known = "Known: core.livefeed, graph.sync, probe.item-checker."
+    known = "Known: core.livefeed, graph.knowledge, graph.sync, probe.item-checker."
     assert f"Unknown subscriber(s): nope. {known}" in result.stderr
 
 

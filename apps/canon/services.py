@@ -98,7 +98,13 @@ def archive_prd_version(
         )
         publish(
             "canon.prd.archived",
-            _event(row, prd_key=prd_key, version=row.version, supersedes=row.supersedes_id),
+            _event(
+                row,
+                prd_key=prd_key,
+                version=row.version,
+                supersedes=row.supersedes_id,
+                title=row.title,
+            ),
             source=SOURCE,
         )
     return row

@@ -9,7 +9,7 @@ from apps.core.highway.envelope import Event
 from apps.core.highway.subscribers import Subscriber, register
 from apps.core.memory.jobs import note_cleanup_job
 from apps.core.memory.recording import MEMORY_EVENT
-from apps.graph import sync
+from apps.graph import knowledge, sync
 
 clean_expired_notes = note_cleanup_job("graph")
 
@@ -39,6 +39,19 @@ class GraphSync(Subscriber):
             elif kind is not None:
                 module = kind
                 sync.sync_logs(module, sync.recorded_rows(module, list(run)))
+
+
+@register
+class KnowledgeSync(Subscriber):
+    """L3 and L4 -> L2: the Zettelkasten's notes and links, the canon's records and memory
+    links (apps/graph/knowledge.py), from their events; held while the graph is out of reach."""
+
+    name = "graph.knowledge"
+    channels = ("zk.*", "canon.*")
+    start_from = "0"  # a new group replays what L3 and L4 have already announced
+
+    def handle(self, event: Event) -> None:
+        knowledge.apply(event)
 
 
 def _kind(event: Event) -> str | None:

@@ -19,6 +19,7 @@ from neo4j.exceptions import (
     Neo4jError,
     ServiceUnavailable,
     SessionExpired,
+    TransientError,
 )
 
 from apps.core.graphdb.errors import GraphUnavailable
@@ -73,6 +74,8 @@ def reachable() -> Iterator[None]:
     except UNREACHABLE as exc:
         close()  # a restarted server: the next attempt opens a fresh driver
         raise GraphUnavailable() from exc
+    except TransientError as exc:  # a deadlock or a concurrent change: the same, later, works
+        raise GraphUnavailable("The graph server met a concurrent change; try again.") from exc
 
 
 def cypher(query: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:

@@ -8,7 +8,8 @@ Bolt as "Neo4j 5.26 compatible", so neomodel and the Neo4j driver talk to it as 
 
 Each server holds one database, `cos`, its Bolt default. One database per server, because over
 Bolt ArcadeDB keeps the database per connection: a session that names none lands on whichever
-the pooled connection used last. The test session runs a server of its own (`graph-test`).
+the pooled connection used last. Each test process runs a server of its own (`graph-test`,
+`graph-test-gw0`, ...).
 """
 
 from __future__ import annotations

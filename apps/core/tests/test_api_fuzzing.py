@@ -91,6 +91,19 @@ def existing(app_on_the_test_transaction, token):
     log = created("/api/cc/logs/", {"message": "Fuzzed", "event_type": "fuzz.recorded"})
     trace = created("/api/cc/prompt-traces/", {"prompt_text": "Fuzz me"})
     item = created("/api/probe/items/", {"title": "Fuzzed", "quantity": 1})
+    zk_note = created("/api/zk/notes/", {"title": "Fuzzed", "body": "A *note* to fuzz."})
+    zk_other = created("/api/zk/notes/", {"title": "Linked", "body": "Another."})
+    zk_link = created(
+        f"/api/zk/notes/{zk_note['id']}/links/", {"to": zk_other["id"], "type": "RELATES_TO"}
+    )
+    prd = created("/api/canon/prds/", {"prd_key": "fuzz", "title": "Fuzzed"})
+    canon_trace = created("/api/canon/traces/", {"prd_key": "fuzz", "trigger": "fuzz.recorded"})
+    canon_link = created(
+        "/api/canon/links/",
+        {"source_node": "canon:prd:fuzz", "target_node": f"zk:note:{zk_note['id']}",
+         "link_type": "DEPENDS_ON"},
+    )  # fmt: skip
+    canon_note = created("/api/canon/notes/", {"note_id": zk_note["id"]})
     modules = json.loads(api.get("/api/cc/modules/?name=probe", headers=headers).text)
     module = modules["results"][0]
     return {
@@ -101,6 +114,12 @@ def existing(app_on_the_test_transaction, token):
         "/api/cc/modules/{id}/": {"id": module["id"]},
         "/api/core/modules/{code}/": {"code": "probe"},
         "/api/probe/items/{id}/": {"id": item["id"]},
+        "/api/zk/notes/{id}/": {"id": zk_note["id"]},
+        "/api/zk/links/{id}/": {"id": zk_link["id"]},
+        "/api/canon/prds/{prd_key}/": {"prd_key": prd["prd_key"]},
+        "/api/canon/traces/{id}/": {"id": canon_trace["id"]},
+        "/api/canon/links/{id}/": {"id": canon_link["id"]},
+        "/api/canon/notes/{id}/": {"id": canon_note["id"]},
     }
 
 

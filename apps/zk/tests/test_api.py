@@ -8,6 +8,9 @@ from apps.zk import services
 from apps.zk.models import Note, NoteLink
 from apps.zk.tests.conftest import published
 
+# Fixed, not uuid4(): pytest-xdist workers must collect the same test ids.
+NO_SUCH_NOTE = "0e0c0588-bd45-4fea-b510-813517bd3c5d"
+
 NOTES = "/api/zk/notes/"
 pytestmark = pytest.mark.django_db
 
@@ -79,7 +82,7 @@ def test_a_body_past_the_request_limit_is_413(writer, settings):
     assert response.status_code == 413 and response.json()["code"] == "too_large"
 
 
-@pytest.mark.parametrize("note_id", [str(uuid.uuid4()), "nope"])
+@pytest.mark.parametrize("note_id", [NO_SUCH_NOTE, "nope"])
 def test_unknown_notes_are_404(writer, note_id):
     for method, path in [
         ("get", ""), ("patch", ""), ("delete", ""), ("get", "links/"), ("get", "backlinks/"),

@@ -1,11 +1,12 @@
 """Search, links and the `l3.note` contract (apps.zk.selectors)."""
 
-import uuid
-
 import pytest
 
 from apps.core.modules.registry import contract
 from apps.zk import selectors, services
+
+# Fixed, not uuid4(): pytest-xdist workers must collect the same test ids.
+NO_SUCH_NOTE = "0e0c0588-bd45-4fea-b510-813517bd3c5d"
 
 pytestmark = pytest.mark.django_db
 
@@ -68,6 +69,6 @@ def test_the_note_contract_has_exactly_its_shape(highway):
     assert (snapshot(a.pk) or {})["id"] == str(a.pk)  # a UUID works as well as its text
 
 
-@pytest.mark.parametrize("missing", [str(uuid.uuid4()), "not-a-uuid", "", None, 42])
+@pytest.mark.parametrize("missing", [NO_SUCH_NOTE, "not-a-uuid", "", None, 42])
 def test_the_note_contract_answers_none_for_no_note(missing):
     assert selectors.note_snapshot(missing) is None
