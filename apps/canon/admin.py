@@ -5,6 +5,7 @@ citations. Plain HTML and CSS (static/canon/lineage.css), no script."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.contrib import admin
@@ -16,6 +17,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from apps.canon import selectors
+from apps.canon.api.serializers import PRD_KEY
 from apps.canon.models import ArchivedNote, EventTrace, MemoryLink, PrdLog, VerificationRun
 from apps.core.admin.site import RecordAdmin, register_page
 
@@ -78,7 +80,8 @@ class VerificationRunAdmin(RecordAdmin):
 def lineage_view(request: HttpRequest) -> HttpResponse:
     """The page: ?prd=<key> draws that PRD's lineage; without it, the PRDs to choose from."""
     prd_key = request.GET.get("prd", "")
-    found: dict[str, Any] | None = selectors.lineage(prd_key) if prd_key else None
+    well_formed = re.fullmatch(PRD_KEY, prd_key) is not None  # no NUL reaches PostgreSQL
+    found: dict[str, Any] | None = selectors.lineage(prd_key) if well_formed else None
     context = {
         **admin.site.each_context(request),
         "title": _("Lineage of %(key)s") % {"key": prd_key} if found else _("PRD lineage"),

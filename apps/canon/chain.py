@@ -36,8 +36,10 @@ Record = TypeVar("Record", bound=ChainedRecord)
 def normalise(value: Any) -> Any:
     """`value` as PostgreSQL's jsonb gives it back: a float written with an exponent that is a
     whole number (1e+20) comes back as an integer. Hashing the normalised value (and storing
-    it) makes a row read back hash as it did when written."""
+    it) makes a row read back hash as it did when written. jsonb has no negative zero either."""
     if isinstance(value, float):
+        if value == 0.0:
+            return 0.0  # -0.0 too
         text = repr(value)
         if "e" in text:
             exact = Decimal(text)

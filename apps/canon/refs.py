@@ -49,7 +49,9 @@ def exists_in_canon(value: str) -> bool:
         return PrdLog.objects.filter(prd_key=ref.id).exists()
     if ref.kind == "trace":
         return (
-            ref.id.isdigit()
+            ref.id.isascii()  # not "²" or "٣": str.isdigit() takes them, int() chokes or differs
+            and ref.id.isdigit()
+            and not ref.id.startswith("0")  # "007" would name trace 7 under another reference
             and len(ref.id) <= 18
             and EventTrace.objects.filter(pk=int(ref.id)).exists()
         )

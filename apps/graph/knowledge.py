@@ -133,14 +133,17 @@ def sync_archived_note(data: dict[str, Any]) -> None:
 
 def _node_pattern(variable: str, ref: str) -> tuple[str, str] | None:
     """A MATCH pattern for the node a canon reference names, with its parameter; None for a
-    reference the graph holds no node for."""
+    reference the graph holds no node for. Notes and canon records are MERGEd first: their own
+    events may come later (the streams are read in name order: canon.link before canon.prd)."""
     if len(ref) == GRAPH_UID_LENGTH and ":" not in ref:
         return f"({variable} {{uid: ${variable}}})", ref
     module, _, rest = ref.partition(":")
     kind, _, record = rest.partition(":")
     if module == "zk" and kind == "note":
+        _merge_node("Concept", "zk", ref, {"note_id": record})
         return f"({variable}:Concept {{key: ${variable}}})", ref
     if module == "canon":
+        _merge_node("Entity", "canon", ref, {})
         return f"({variable}:Entity {{key: ${variable}}})", ref
     if kind == "log":
         return f"({variable}:LogEntry {{log_id: ${variable}}})", record

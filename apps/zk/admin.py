@@ -31,6 +31,9 @@ class MarkdownPreviewWidget(forms.Textarea):
         js = ("zk/vendor/markdown-it.min.js", "zk/admin/preview.js")
 
 
+NOTE_FIELDS = ("title", "body", "tags", "source")
+
+
 class NoteForm(forms.ModelForm):
     tags = SimpleArrayField(
         forms.CharField(max_length=50),
@@ -43,11 +46,16 @@ class NoteForm(forms.ModelForm):
         fields = ["title", "body", "tags", "source"]
         widgets = {"body": MarkdownPreviewWidget(attrs={"rows": 20})}
 
-    def clean_tags(self) -> list[str]:
+    def clean(self) -> dict[str, Any]:
+        """The services' checks (lengths, tags) as the form's errors, not a 500 on save."""
+        cleaned = super().clean() or {}
+        fields = {name: cleaned[name] for name in NOTE_FIELDS if cleaned.get(name) is not None}
         try:
-            return services.clean_tags(self.cleaned_data.get("tags") or [])
+            cleaned.update(services.clean_note_fields(fields))
         except InvalidInput as bad:
-            raise forms.ValidationError(bad.errors["tags"]) from bad
+            for name, messages in bad.errors.items():
+                self.add_error(name if name in self.fields else None, messages)
+        return cleaned
 
 
 class TagFilter(admin.SimpleListFilter):

@@ -56,7 +56,7 @@ def clean_tags(tags: Iterable[str]) -> list[str]:
     return found
 
 
-def _clean(fields: dict[str, Any]) -> dict[str, Any]:
+def clean_note_fields(fields: dict[str, Any]) -> dict[str, Any]:
     """The note fields given, checked (the API's serializers check the same; the admin and
     other callers come here directly)."""
     errors: dict[str, list[str]] = {}
@@ -100,7 +100,7 @@ def create_note(
     source: str = "",
     created_by: Any = None,
 ) -> Note:
-    fields = _clean({"title": title, "body": body, "tags": tags, "source": source})
+    fields = clean_note_fields({"title": title, "body": body, "tags": tags, "source": source})
     with transaction.atomic():
         note = Note.objects.create(**fields, created_by=created_by)
         publish(NOTE_CREATED, _note_event(note), source=SOURCE)
@@ -112,7 +112,7 @@ def update_note(note: Note, **changes: Any) -> Note:
     unknown = set(changes) - set(NOTE_FIELDS)
     if unknown:
         raise TypeError(f"update_note() got unknown fields: {sorted(unknown)}")
-    fields = _clean(dict(changes))
+    fields = clean_note_fields(dict(changes))
     changed = sorted(name for name, value in fields.items() if getattr(note, name) != value)
     if not changed:
         return note
@@ -178,7 +178,7 @@ def promote_l1(
     it said then. `reader`, when given, must be allowed to view `module` (apps/zk/promotion.py
     reads L1 through core's kit, never through the module)."""
     records = promotion.read_records(module, kind, ids, reader=reader)
-    fields = _clean(
+    fields = clean_note_fields(
         {
             "title": title,
             "body": promotion.quote(module, kind, records, intro),

@@ -45,6 +45,9 @@ def test_the_lineage_page_lists_prds_and_names_an_unknown_one(admin_client, prd)
     assert f"?prd={prd['key']}" in listing
     unknown = admin_client.get("/admin/cos/canon-lineage/", {"prd": "nope"}).content.decode()
     assert "No PRD" in unknown
+    for malformed in ("bad\x00key", "a" * 300, "../x"):
+        answer = admin_client.get("/admin/cos/canon-lineage/", {"prd": malformed})
+        assert answer.status_code == 200 and "No PRD" in answer.content.decode()
 
 
 def test_the_prd_list_links_to_the_lineage(admin_client, prd):

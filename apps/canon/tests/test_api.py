@@ -1,6 +1,8 @@
 """The canon's API (/api/canon/): archive with the module's write permission, read with its
 view permission; 404 for what does not exist, 409 twice, 400 for bad input, never a 500."""
 
+import json
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -179,3 +181,24 @@ def test_a_forged_cursor_is_a_404(reader):
     assert reader.get(f"{API}links/", {"cursor": cursor}).status_code == 404
     assert reader.get(f"{API}traces/not-a-number/").status_code == 404
     assert reader.get(f"{API}traces/99999999999999999999/").status_code == 404
+
+
+@pytest.mark.parametrize("trace_id", ["²", "٣", "007", "0"])
+def test_a_trace_reference_is_ascii_digits_without_leading_zeros(writer, trace_id):
+    key = unique()
+    archive_prd(writer, key)
+    writer.post(f"{API}traces/", {"prd_key": key, "trigger": "review"}, format="json")
+    link = {"source_node": f"canon:prd:{key}", "target_node": f"canon:trace:{trace_id}",
+            "link_type": "REFERENCES"}  # fmt: skip
+    answer = writer.post(f"{API}links/", link, format="json")
+    assert answer.status_code == 404, answer.content
+
+
+@pytest.mark.parametrize("context", [{"k": "\udc00"}, {"\ud800": 1}, {"list": ["ok", "\udfff"]}])
+def test_a_lone_surrogate_in_a_context_is_a_400(writer, context):
+    key = unique()
+    archive_prd(writer, key)
+    body = json.dumps({"prd_key": key, "trigger": "x", "context": context})  # "\udc00" escaped
+    answer = writer.post(f"{API}traces/", body, content_type="application/json")
+    assert answer.status_code == 400, answer.content
+    assert "surrogate" in str(answer.json()["errors"])

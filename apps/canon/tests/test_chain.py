@@ -43,7 +43,8 @@ def test_the_content_hash_covers_content_and_provenance_but_not_the_chain():
 
 def test_json_reads_back_as_it_hashed(prd, highway):
     """jsonb gives 1e+20 back as an integer: the chain hashes what the database returns."""
-    context = {"big": 1e20, "small": 1.5e-7, "one": 1.0, "nested": [{"z": 1, "a": "é"}], "n": None}
+    context = {"big": 1e20, "small": 1.5e-7, "one": 1.0, "nested": [{"z": 1, "a": "é"}], "n": None,
+               "negative_zero": -0.0, "in_a_list": [-0.0]}  # fmt: skip
     services.archive_trace(prd["key"], trigger="numbers", context=context)
     assert chain.verify(EventTrace).problem is None
 

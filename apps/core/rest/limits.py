@@ -22,6 +22,15 @@ MAX_INT32 = 2**31 - 1
 MAX_OFFSET = MAX_INT64
 
 
+def _is_unicode(text: str) -> bool:
+    """False for a lone surrogate ("\\udc00" in JSON): PostgreSQL's json refuses it."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def json_value_problem(value: Any) -> str | None:
     """Why `value` (decoded JSON) cannot be stored, or None. Iterative: no recursion limit."""
     pending: list[tuple[Any, int]] = [(value, 1)]
@@ -34,11 +43,15 @@ def json_value_problem(value: Any) -> str | None:
                 for key in item:
                     if "\x00" in str(key):
                         return _("a key contains a NUL character.")
+                    if not _is_unicode(str(key)):
+                        return _("a string is not valid Unicode (a lone surrogate).")
                 pending.extend((child, depth + 1) for child in item.values())
             else:
                 pending.extend((child, depth + 1) for child in item)
         elif isinstance(item, str) and "\x00" in item:
             return _("a string contains a NUL character.")
+        elif isinstance(item, str) and not _is_unicode(item):
+            return _("a string is not valid Unicode (a lone surrogate).")
         elif isinstance(item, int) and not MIN_INT64 <= item <= MAX_INT64:
             return _("an integer is outside the signed 64-bit range.")
     return None

@@ -95,3 +95,20 @@ def test_an_unknown_link_type_in_an_event_writes_no_relationship(graph):
     assert graph("MATCH ()-[r]->() RETURN count(r) AS n") == [{"n": 0}]
     knowledge.sync_link({**ids, "id": 2, "type": "RELATES_TO"})  # the positive control
     assert graph("MATCH ()-[r:RELATES_TO]->() RETURN count(r) AS n") == [{"n": 1}]
+
+
+def test_a_memory_link_arriving_before_its_nodes_events_is_kept(graph):
+    """canon.link.archived is read before canon.prd.archived and zk.note.created."""
+    from apps.graph import knowledge
+
+    install_schema()
+    knowledge.sync_memory_link(
+        {"source": "canon:prd:book-2", "target": "zk:note:n-2", "type": "DEPENDS_ON"}
+    )
+    knowledge.sync_prd({"prd_key": "book-2", "version": 1, "title": "Book 2"})
+    knowledge.sync_note({"id": "n-2", "title": "Why", "tags": []})
+    found = graph(
+        "MATCH (p:Entity:canon {key: 'canon:prd:book-2'})-[:DEPENDS_ON]->"
+        "(c:Concept:zk {key: 'zk:note:n-2'}) RETURN p.name AS prd, c.name AS note"
+    )
+    assert found == [{"prd": "Book 2", "note": "Why"}]

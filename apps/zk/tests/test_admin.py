@@ -58,6 +58,14 @@ def test_a_bad_tag_is_a_form_error(admin_client):
     assert not Note.objects.exists()
 
 
+@pytest.mark.parametrize(("field", "value"), [("body", "x" * 200_001), ("source", "s" * 2_001)])
+def test_a_field_past_its_limit_is_a_form_error(admin_client, field, value):
+    form = {"title": "t", "body": "", "tags": "", "source": "", **inline_management()}
+    response = admin_client.post("/admin/zk/note/add/", {**form, field: value})
+    assert response.status_code == 200 and "At most" in response.content.decode()
+    assert not Note.objects.exists()
+
+
 def test_search_and_tag_filter(admin_client):
     services.create_note("River", tags=["plot"])
     services.create_note("Mountain", tags=["world"])
