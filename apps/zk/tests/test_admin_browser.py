@@ -17,7 +17,7 @@ CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 
 
-def test_typing_markdown_shows_the_rendered_preview(live_server, highway):
+def test_typing_markdown_shows_the_rendered_preview(live_server, highway, tmp_path):
     if not Path(CHROMIUM).exists():
         message = "needs Debian's chromium: apt-get install chromium"
         if os.environ.get("COS_REQUIRE_SERVICES") == "1":
@@ -37,13 +37,21 @@ def test_typing_markdown_shows_the_rendered_preview(live_server, highway):
                 [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]
             )
             page = context.new_page()
+            page.set_viewport_size({"width": 1200, "height": 800})
             page.set_default_timeout(5000)
             page.goto(f"{live_server.url}/admin/zk/note/add/")
-            page.fill("#id_body", "# Plan\n\n**bold** and <b>raw</b>")
+            page.fill("#id_title", "Chapter 3: the harbour")
+            page.fill("#id_body", "# Plan\n\n**bold** and <b>raw</b>\n\n- the ferry\n- the storm")
             preview = page.locator("[data-zk-preview-for=id_body]")
             expect(preview.locator("h1")).to_have_text("Plan")
             expect(preview.locator("strong")).to_have_text("bold")
             expect(preview).to_contain_text("<b>raw</b>")  # shown as text, not markup
             assert preview.locator("b").count() == 0
+            # Beside the body on a wide screen, not under it.
+            body, shown = page.locator("#id_body").bounding_box(), preview.bounding_box()
+            assert body and shown and shown["x"] > body["x"] + body["width"]
+            assert abs(shown["y"] - body["y"]) < 5
+            page.screenshot(path=str(tmp_path / "preview.png"))  # docs/images/zk-preview.png
         finally:
             browser.close()
+    assert (tmp_path / "preview.png").stat().st_size > 10_000
