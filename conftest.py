@@ -55,7 +55,8 @@ def _redis_url_of_this_worker(url: str) -> str:
     if parts.scheme == "unix":  # the embedded Redis: unix:///path/redis.sock?db=N
         query = dict(urllib.parse.parse_qsl(parts.query))
         query["db"] = str((int(query.get("db", 0)) + offset) % 16)
-        return urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query)))
+        # Not urlunsplit: with no host it writes "unix:/path", which redis-py refuses.
+        return f"unix://{parts.path}?{urllib.parse.urlencode(query)}"
     number = (int(parts.path.strip("/") or 0) + offset) % 16
     return urllib.parse.urlunsplit(parts._replace(path=f"/{number}"))
 

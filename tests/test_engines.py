@@ -139,6 +139,7 @@ def test_a_pytest_session_stops_the_engines_it_started(env, var_dir, temp_dir, t
     # Without DJANGO_SETTINGS_MODULE, as from a shell: given, pytest-django would set Django up
     # before the root conftest provides the engines.
     env = {name: value for name, value in env.items() if name != "DJANGO_SETTINGS_MODULE"}
+    env["COS_REQUIRE_SERVICES"] = "1"  # an engine a worker cannot reach fails it, not skips
     session = subprocess.run(
         [
             # As `uv run pytest` runs: a controller and two xdist workers, each joining the
