@@ -322,7 +322,11 @@ def use_postgres(data_dir: Path, run_dir: Path) -> tuple[Lease, str]:
             "SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE_NAME]
         ).fetchone()
         if not exists:
-            connection.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
+            # Another process joining the new server (an xdist worker) may create it first.
+            with contextlib.suppress(
+                psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation
+            ):
+                connection.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
     return lease, f"postgres://postgres@{quote(str(socket_dir), safe='')}/{DATABASE_NAME}"
 
 

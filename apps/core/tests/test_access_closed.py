@@ -131,7 +131,8 @@ def disclosures():
     """What no anonymous answer may contain: versions, hosts, ports."""
     redis = urlsplit(settings.REDIS_URL)
     database = settings.DATABASES["default"]
-    found = [platform.python_version(), django.get_version(), redis.netloc]
+    # The embedded Redis is a unix socket: its path is what must not show.
+    found = [platform.python_version(), django.get_version(), redis.netloc or redis.path]
     if database["PORT"]:
         found.append(f":{database['PORT']}")
     return found
