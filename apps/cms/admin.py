@@ -81,7 +81,9 @@ class TranslationInline(admin.StackedInline):
 
 
 def missing_languages(page: Page | None) -> list[str]:
-    written = set() if page is None else {t.language for t in page.translations.all()}
+    if page is None or page.pk is None:
+        return [code for code, _name in settings.LANGUAGES]
+    written = {t.language for t in page.translations.all()}
     return [code for code, _name in settings.LANGUAGES if code not in written]
 
 
@@ -188,6 +190,8 @@ class PageAdmin(admin.ModelAdmin):
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         page = Page.objects.get(pk=formset.instance.pk)
+        # What the admin's history message reads (Django's save_formset would set them).
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         for inline_form in formset.forms:
             if not inline_form.has_changed() and not inline_form.instance.pk:
                 continue

@@ -5,6 +5,9 @@ mem0_cms; the module's own tables (pages, their translations and media) go to it
 schema, cms.
 """
 
+import os
+from pathlib import Path
+
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage, Storage, storages
 from django.db import models
@@ -121,12 +124,25 @@ class PageTranslation(models.Model):
         return f"{self.page_id}/{self.language}"
 
 
+class VarStorage(FileSystemStorage):
+    """Files under var/cms/media/, read from settings.VAR_DIR when used (not when the model
+    loads), so that a test's or a deployment's VAR_DIR is where the files go."""
+
+    @property
+    def base_location(self) -> str:
+        return str(Path(settings.VAR_DIR) / "cms" / "media")
+
+    @property
+    def location(self) -> str:
+        return os.path.abspath(self.base_location)
+
+
 def media_storage() -> Storage:
     """Where media files go: Django's storage API, a folder under var/ unless configured
     (STORAGES["cms_media"] names another backend)."""
     if "cms_media" in settings.STORAGES:
         return storages["cms_media"]
-    return FileSystemStorage(location=settings.VAR_DIR / "cms" / "media")
+    return VarStorage()
 
 
 class Media(models.Model):
