@@ -57,7 +57,8 @@ def test_a_page_written_and_published_in_the_admin_is_read_in_french(live_server
             # A draft: a visitor does not find it.
             visitor = browser.new_context().new_page()
             visitor.set_default_timeout(5000)
-            assert visitor.goto(f"{live_server.url}/fr/pages/welcome/").status == 404
+            draft = visitor.goto(f"{live_server.url}/fr/pages/welcome/")
+            assert draft is not None and draft.status == 404
 
             page.locator("#result_list input.action-select").first.check()
             page.select_option("select[name=action]", "publish")
