@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from apps.core.http import probes as views
 from apps.core.http.metrics import metrics_view
-from apps.core.modules.mounting import module_api_urls
+from apps.core.modules.mounting import module_api_urls, module_site_urls
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -29,4 +29,5 @@ urlpatterns = [
         name="redoc",
     ),
     *module_api_urls(),
+    *module_site_urls(),  # modules' public pages (/<language>/...), each gated
 ]

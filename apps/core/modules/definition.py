@@ -107,6 +107,9 @@ class ModuleConfig(AppConfig):
     # Contracts this module provides to others: contract name -> "dotted.path.to.object".
     # Resolved by `apps.core.modules.registry.contract(name)`, so no module imports another.
     contracts: ClassVar[dict[str, str]] = {}
+    # URL names of the module's public routes (site_urls.py, AllowAny API views) -> why each is
+    # public; anything else open to a visitor fails apps.core.tests.test_access_closed.
+    public_routes: ClassVar[dict[str, str]] = {}
     default_auto_field = "django.db.models.BigAutoField"
     module_settings: dict[str, Any]
 

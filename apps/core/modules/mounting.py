@@ -1,9 +1,14 @@
-"""Mount every module's surfaces: `api/urls.py` at /api/<code>/, websocket routes under /ws/."""
+"""Mount every module's surfaces: `api/urls.py` at /api/<code>/, websocket routes under /ws/,
+and public site pages from `site_urls.py` (`urlpatterns` under /<language>/, `root_urlpatterns`
+at the root), each answering 404 while its module is disabled."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
+from django.conf.urls.i18n import i18n_patterns
+from django.http import Http404
 from django.urls import URLPattern, URLResolver, include, path
 
 from apps.core.http.websocket_auth import ModuleGate
@@ -20,6 +25,52 @@ def module_api_urls() -> list[Any]:
             gated = _gated(urls.urlpatterns, code)
             patterns.append(path(f"api/{code}/", include((gated, code), namespace=code)))
     return patterns
+
+
+def module_site_urls() -> list[Any]:
+    """Every module's public site: `site_urls.urlpatterns` under a language prefix
+    (i18n_patterns: /en/..., /fr/...) in the URL namespace `<code>_site`, and
+    `site_urls.root_urlpatterns` (a sitemap, say) at the root in `<code>_root`. Public on
+    purpose: a module lists their URL names with a reason in `ModuleConfig.public_routes`
+    (apps.core.tests.test_access_closed reads them)."""
+    prefixed: list[Any] = []
+    rooted: list[Any] = []
+    for config in module_configs():
+        urls = config.part("site_urls")
+        if urls is None:
+            continue
+        code = config.definition.code
+        for found, into, space in (
+            ("urlpatterns", prefixed, f"{code}_site"),
+            ("root_urlpatterns", rooted, f"{code}_root"),
+        ):
+            patterns = getattr(urls, found, [])
+            if patterns:
+                gated = _site_gated(patterns, code)
+                into.append(path("", include((gated, space), namespace=space)))
+    return [*i18n_patterns(*prefixed), *rooted] if prefixed else rooted
+
+
+def _site_gated(patterns: list[Any], code: str) -> list[Any]:
+    """Site views answer 404 (the project's page) while module `code` is disabled: a visitor
+    is told nothing about governance."""
+    from apps.core import governance
+
+    def wrap(view: Any) -> Any:
+        @functools.wraps(view)
+        def gated(request: Any, *args: Any, **kwargs: Any) -> Any:
+            if governance.refusal(code) is not None:
+                raise Http404
+            return view(request, *args, **kwargs)
+
+        return gated
+
+    return [
+        URLPattern(p.pattern, wrap(p.callback), p.default_args, p.name)
+        if isinstance(p, URLPattern)
+        else p
+        for p in patterns
+    ]
 
 
 def _gated(patterns: list[Any], code: str) -> list[Any]:

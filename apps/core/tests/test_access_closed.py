@@ -16,6 +16,7 @@ from django.urls.converters import get_converters
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from apps.core.modules.registry import module_configs
 from apps.core.testing import operator, user_with_access
 
 pytestmark = pytest.mark.django_db
@@ -30,6 +31,9 @@ PUBLIC = {
     "probe:item-public": "test module only: public on purpose (governance tests)",
     "probe:item-wait": "test module only: load and pool tests",
 }
+# And what modules declare public, each with its reason (ModuleConfig.public_routes).
+for _config in module_configs():
+    PUBLIC.update(_config.public_routes)
 # Path parameters get the first of these their pattern accepts.
 SAMPLE_VALUES = ("json", "1", ".json", "auth", "x")
 LOGIN = "/admin/login/"

@@ -104,6 +104,14 @@ def existing(app_on_the_test_transaction, token):
          "link_type": "DEPENDS_ON"},
     )  # fmt: skip
     canon_note = created("/api/canon/notes/", {"note_id": zk_note["id"]})
+    cms_page = created("/api/cms/pages/", {"slug": "fuzz"})
+    written = api.put(
+        f"/api/cms/pages/{cms_page['id']}/translations/en/",
+        json={"title": "Fuzzed"},
+        headers=headers,
+    )
+    assert written.status_code == 200, written.text
+    assert api.post(f"/api/cms/pages/{cms_page['id']}/publish/", headers=headers).status_code == 200
     modules = json.loads(api.get("/api/cc/modules/?name=probe", headers=headers).text)
     module = modules["results"][0]
     return {
@@ -120,6 +128,9 @@ def existing(app_on_the_test_transaction, token):
         "/api/canon/traces/{id}/": {"id": canon_trace["id"]},
         "/api/canon/links/{id}/": {"id": canon_link["id"]},
         "/api/canon/notes/{id}/": {"id": canon_note["id"]},
+        "/api/cms/pages/{id}/translations/{language}/": {"id": cms_page["id"], "language": "fr"},
+        "/api/cms/pages/{id}/": {"id": cms_page["id"]},
+        "/api/cms/public/pages/{slug}/": {"slug": "fuzz"},
     }
 
 

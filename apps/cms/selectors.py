@@ -1,0 +1,91 @@
+"""The CMS's reads. What a visitor may see is decided here once: published pages only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext as _
+
+from apps.cms.exceptions import PageNotFound
+from apps.cms.models import Media, Page, PageStatus, PageTranslation
+from apps.cms.rendering import render_markdown
+
+
+@dataclass(frozen=True)
+class PageView:
+    """A page as shown in one language: the translation asked for, or the default language's
+    (then `fallback` is True and `language` says which one is shown)."""
+
+    page: Page
+    requested: str
+    language: str
+    title: str
+    html: str
+    seo_description: str
+    available: tuple[str, ...]
+
+    @property
+    def fallback(self) -> bool:
+        return self.language != self.requested
+
+
+def pages() -> QuerySet[Page]:
+    """Every page, for staff."""
+    return Page.objects.select_related("parent", "author").prefetch_related("translations")
+
+
+def page(pk: object) -> Page | None:
+    try:
+        return pages().filter(pk=int(str(pk))).first()
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+def published_pages() -> QuerySet[Page]:
+    return Page.objects.filter(status=PageStatus.PUBLISHED).prefetch_related(
+        Prefetch("translations", queryset=PageTranslation.objects.order_by("language"))
+    )
+
+
+def published_page(slug: str) -> Page:
+    found = published_pages().filter(slug=slug[:200]).first()
+    if found is None:
+        raise PageNotFound(_("No published page '%(slug)s'.") % {"slug": slug[:120]})
+    return found
+
+
+def page_view(found: Page, language: str) -> PageView:
+    """`found` in `language`, else in the default language; a page with neither is not found."""
+    translations = {t.language: t for t in found.translations.all()}
+    shown = translations.get(language) or translations.get(settings.LANGUAGE_CODE)
+    if shown is None:
+        raise PageNotFound(_("Page '%(slug)s' has no text to show.") % {"slug": found.slug})
+    return PageView(
+        page=found,
+        requested=language,
+        language=shown.language,
+        title=shown.title,
+        html=render_markdown(shown.body),
+        seo_description=shown.seo_description,
+        available=tuple(code for code, _name in settings.LANGUAGES if code in translations),
+    )
+
+
+def last_modified(slug: str) -> datetime | None:
+    """When a published page last changed (its words included), None if there is none."""
+    return (
+        Page.objects.filter(status=PageStatus.PUBLISHED, slug=slug[:200])
+        .values_list("updated_at", flat=True)
+        .first()
+    )
+
+
+def published_media(pk: int) -> Media | None:
+    return (
+        Media.objects.select_related("page")
+        .filter(pk=pk, page__status=PageStatus.PUBLISHED)
+        .first()
+    )
