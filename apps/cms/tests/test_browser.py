@@ -24,7 +24,9 @@ WORDS = {
 }
 
 
-def test_a_page_written_and_published_in_the_admin_is_read_in_french(live_server, highway):
+def test_a_page_written_and_published_in_the_admin_is_read_in_french(
+    live_server, highway, tmp_path
+):
     if not Path(CHROMIUM).exists():
         message = "needs Debian's chromium: apt-get install chromium"
         if os.environ.get("COS_REQUIRE_SERVICES") == "1":
@@ -44,6 +46,7 @@ def test_a_page_written_and_published_in_the_admin_is_read_in_french(live_server
                 [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]
             )
             page = context.new_page()
+            page.set_viewport_size({"width": 1400, "height": 900})
             page.set_default_timeout(5000)
             page.goto(f"{live_server.url}/admin/cms/page/add/")
             page.fill("#id_slug", "welcome")
@@ -51,6 +54,12 @@ def test_a_page_written_and_published_in_the_admin_is_read_in_french(live_server
                 expect(page.locator(f"#id_translations-{index}-language")).to_have_value(language)
                 page.fill(f"#id_translations-{index}-title", title)
                 page.fill(f"#id_translations-{index}-body", body)
+            # The four languages side by side, each field wide enough to write in.
+            boxes = [page.locator(f"#id_translations-{i}-title").bounding_box() for i in range(4)]
+            assert all(box and box["width"] > 150 for box in boxes), boxes
+            assert len({round(box["y"]) for box in boxes if box}) == 1
+            assert sorted(box["x"] for box in boxes if box) == [b["x"] for b in boxes if b]
+            page.screenshot(path=str(tmp_path / "admin.png"))  # docs/images/cms-admin.png
             page.click("input[name=_save]")
             expect(page.locator("#result_list")).to_contain_text("welcome")
 
@@ -71,8 +80,10 @@ def test_a_page_written_and_published_in_the_admin_is_read_in_french(live_server
             expect(visitor.locator("h1")).to_have_text("Bienvenue")
             expect(visitor.locator(".cms-body strong")).to_have_text("le monde")
             expect(visitor.locator(".cms-fallback")).to_have_count(0)
+            visitor.screenshot(path=str(tmp_path / "page-fr.png"))  # docs/images/cms-page-fr.png
             # The switcher leads to the German text.
             visitor.click("nav.cms-languages a[hreflang=de]")
             expect(visitor.locator("h1")).to_have_text("Willkommen")
         finally:
             browser.close()
+    assert all((tmp_path / name).stat().st_size > 5_000 for name in ("admin.png", "page-fr.png"))
