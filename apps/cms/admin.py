@@ -92,6 +92,18 @@ class MediaForm(forms.ModelForm):
         model = Media
         fields = ["file", "alt_text"]
 
+    def clean(self) -> dict[str, Any]:
+        """The service's size and type limits as form errors, before anything is saved."""
+        cleaned = super().clean() or {}
+        upload = cleaned.get("file")
+        if upload is not None and not self.instance.pk:
+            try:
+                services.check_upload(upload, cleaned.get("alt_text") or "")
+            except InvalidInput as bad:
+                for name, messages in bad.errors.items():
+                    self.add_error(name if name in self.fields else None, messages)
+        return cleaned
+
 
 class MediaInline(admin.TabularInline):
     model = Media

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -74,13 +75,35 @@ def page_view(found: Page, language: str) -> PageView:
     )
 
 
-def last_modified(slug: str) -> datetime | None:
-    """When a published page last changed (its words included), None if there is none."""
-    return (
-        Page.objects.filter(status=PageStatus.PUBLISHED, slug=slug[:200])
-        .values_list("updated_at", flat=True)
+def page_version(slug: str) -> tuple[datetime, str] | None:
+    """What a published page's answers are validated by: the newest change to what they show
+    (the page and its words, its published children, its parent) and a fingerprint of it all
+    (an ETag: a child deleted, or two changes within a second, change it too). None if there is
+    no such page."""
+    page = (
+        Page.objects.select_related("parent")
+        .filter(status=PageStatus.PUBLISHED, slug=slug[:200])
         .first()
     )
+    if page is None:
+        return None
+    children = sorted(
+        Page.objects.filter(parent=page, status=PageStatus.PUBLISHED).values_list(
+            "pk", "updated_at"
+        )
+    )
+    stamps = [page.updated_at, *(stamp for _, stamp in children)]
+    parent = page.parent
+    if parent is not None:
+        stamps.append(parent.updated_at)
+    parent_state = (parent.slug, parent.status) if parent is not None else None
+    shown = f"{page.pk}|{page.updated_at.isoformat()}|{children}|{parent_state}"
+    return max(stamps), hashlib.sha256(shown.encode()).hexdigest()[:32]
+
+
+def last_modified(slug: str) -> datetime | None:
+    version = page_version(slug)
+    return None if version is None else version[0]
 
 
 def published_media(pk: int) -> Media | None:

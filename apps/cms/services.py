@@ -300,6 +300,22 @@ def sniff_image_type(head: bytes) -> str | None:
 def attach_media(page: Page, upload: UploadedFile, alt_text: str = "") -> Media:
     """Store an image for the page through the storage API: at most MEDIA_MAX_BYTES, and a
     PNG, JPEG, GIF or WebP by its contents."""
+    content_type = check_upload(upload, alt_text)
+    size = upload.size or 0
+    with transaction.atomic():
+        media = Media(page=page, content_type=content_type, size=size, alt_text=alt_text)
+        media.file.save(get_valid_filename(upload.name or "image"), upload, save=False)
+        media.save()
+        publish(
+            MEDIA_ADDED,
+            {**_page_event(page), "media": media.pk, "type": content_type, "size": size},
+            source=SOURCE,
+        )
+    return media
+
+
+def check_upload(upload: UploadedFile, alt_text: str = "") -> str:
+    """The image's content type, or InvalidInput: the size and type limits (forms ask first)."""
     max_bytes, _types = media_limits()
     size = upload.size or 0
     if size > max_bytes:
@@ -318,16 +334,7 @@ def attach_media(page: Page, upload: UploadedFile, alt_text: str = "") -> Media:
         raise InvalidInput({"file": [_("Only PNG, JPEG, GIF or WebP images.")]})
     if len(alt_text) > TITLE_MAX:
         raise InvalidInput({"alt_text": [_("At most %(max)d characters.") % {"max": TITLE_MAX}]})
-    with transaction.atomic():
-        media = Media(page=page, content_type=content_type, size=size, alt_text=alt_text)
-        media.file.save(get_valid_filename(upload.name or "image"), upload, save=False)
-        media.save()
-        publish(
-            MEDIA_ADDED,
-            {**_page_event(page), "media": media.pk, "type": content_type, "size": size},
-            source=SOURCE,
-        )
-    return media
+    return content_type
 
 
 def remove_media(media: Media) -> None:

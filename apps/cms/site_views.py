@@ -14,6 +14,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import condition, require_safe
 
 from apps.cms import selectors
@@ -59,8 +60,15 @@ def _page_modified(request: HttpRequest, slug: str) -> datetime | None:
     return selectors.last_modified(slug)
 
 
+def _page_etag(request: HttpRequest, slug: str) -> str | None:
+    version = selectors.page_version(slug)
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    return None if version is None else f"{language}-{version[1]}"
+
+
 @require_safe
-@condition(last_modified_func=_page_modified)
+@cache_control(no_cache=True)  # caches keep it but ask first: an unpublished page goes at once
+@condition(etag_func=_page_etag, last_modified_func=_page_modified)
 def page(request: HttpRequest, slug: str) -> HttpResponse:
     language = translation.get_language() or settings.LANGUAGE_CODE
     try:
@@ -83,7 +91,11 @@ def media(request: HttpRequest, pk: int) -> FileResponse:
     if found is None:
         raise Http404
     storage: Storage = Media._meta.get_field("file").storage
-    response = FileResponse(storage.open(str(found.file.name)), content_type=found.content_type)
+    try:
+        opened = storage.open(str(found.file.name))
+    except OSError as missing:  # the row outlived its file (removed by hand, another storage)
+        raise Http404 from missing
+    response = FileResponse(opened, content_type=found.content_type)
     response["X-Content-Type-Options"] = "nosniff"
     return response
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from apps.cms.models import SEO_MAX, SLUG_MAX, TITLE_MAX, Page, PageTranslation
+from apps.cms.models import SEO_MAX, SLUG_MAX, TITLE_MAX, Page, PageStatus, PageTranslation
 from apps.cms.services import BODY_MAX
 from apps.core.rest.limits import MAX_INT32, MAX_INT64
 
@@ -62,12 +65,18 @@ class PublicPageSerializer(serializers.Serializer):
     """A published page in one language (`fallback`: shown in the default language instead)."""
 
     slug = serializers.CharField(source="page.slug")
-    parent = serializers.CharField(  # type: ignore[assignment]
-        source="page.parent.slug", allow_null=True, default=None
+    parent = serializers.SerializerMethodField(  # type: ignore[assignment]
+        help_text="The parent page's slug, when it is published too."
     )
     published_at = serializers.DateTimeField(source="page.published_at")
     updated_at = serializers.DateTimeField(source="page.updated_at")
     requested = serializers.CharField()
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_parent(self, view: Any) -> str | None:
+        parent = view.page.parent
+        return parent.slug if parent is not None and parent.status == PageStatus.PUBLISHED else None
+
     language = serializers.CharField()
     fallback = serializers.BooleanField()
     title = serializers.CharField()

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import condition
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -240,10 +241,10 @@ def _lang(request: Any) -> str:
 
 
 def _etag(request: Any, slug: str) -> str | None:
-    modified = selectors.last_modified(slug)
-    if modified is None:
+    version = selectors.page_version(slug)
+    if version is None:
         return None
-    tag = f"{slug}|{request.GET.get('lang', '')}|{modified.isoformat()}"
+    tag = f"{slug}|{request.GET.get('lang', '')}|{version[1]}"
     return hashlib.sha256(tag.encode()).hexdigest()[:32]
 
 
@@ -285,6 +286,7 @@ class PublicPageViewSet(viewsets.GenericViewSet):
             304: OpenApiResponse(description="Not modified (If-None-Match / If-Modified-Since)."),
         },
     )
+    @method_decorator(cache_control(no_cache=True))  # cached, but revalidated: see the site
     @method_decorator(condition(etag_func=_etag, last_modified_func=_modified))
     def retrieve(self, request: Request, slug: str) -> Response:
         language = _lang(request)

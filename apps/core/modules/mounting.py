@@ -65,12 +65,21 @@ def _site_gated(patterns: list[Any], code: str) -> list[Any]:
 
         return gated
 
-    return [
-        URLPattern(p.pattern, wrap(p.callback), p.default_args, p.name)
-        if isinstance(p, URLPattern)
-        else p
-        for p in patterns
-    ]
+    gated: list[Any] = []
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):  # an include(): gate what it holds too
+            pattern = URLResolver(
+                pattern.pattern,
+                _site_gated(pattern.url_patterns, code),
+                pattern.default_kwargs,
+                pattern.app_name,
+                pattern.namespace,
+            )
+        elif isinstance(pattern, URLPattern):
+            pattern = URLPattern(pattern.pattern, wrap(pattern.callback), pattern.default_args,
+                                 pattern.name)  # fmt: skip
+        gated.append(pattern)
+    return gated
 
 
 def _gated(patterns: list[Any], code: str) -> list[Any]:
