@@ -20,7 +20,8 @@ from apps.core.db.schemas import schema_table
 
 
 class LinkType(models.TextChoices):
-    """The L2 graph's relationship types, for links kept in the canon."""
+    """The L2 graph's relationship types, for links kept in the canon (those of
+    apps.core.graphdb.nodes.RELATIONSHIP_TYPES: a test checks)."""
 
     CONTAINS = "CONTAINS", "CONTAINS"
     REFERENCES = "REFERENCES", "REFERENCES"

@@ -7,7 +7,8 @@ from django.db import transaction
 
 from apps.canon import services
 from apps.canon.exceptions import AlreadyArchived, NoNoteProvider, NotInCanon
-from apps.canon.models import ArchivedNote, PrdLog
+from apps.canon.models import ArchivedNote, LinkType, PrdLog
+from apps.core.graphdb.nodes import RELATIONSHIP_TYPES
 from apps.core.models import OutboxEntry
 
 from .conftest import snapshot, unique
@@ -149,3 +150,7 @@ def test_a_rolled_back_archive_publishes_nothing(db):
         archive_then_fail()
     assert OutboxEntry.objects.count() == before
     assert not PrdLog.objects.filter(prd_key=key).exists()
+
+
+def test_link_types_are_the_graphs_relationship_types():
+    assert tuple(LinkType.values) == RELATIONSHIP_TYPES
