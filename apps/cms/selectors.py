@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Prefetch, QuerySet
@@ -101,9 +102,15 @@ def page_version(slug: str) -> tuple[datetime, str] | None:
     return max(stamps), hashlib.sha256(shown.encode()).hexdigest()[:32]
 
 
-def last_modified(slug: str) -> datetime | None:
-    version = page_version(slug)
-    return None if version is None else version[0]
+def request_page_version(request: Any, slug: str) -> tuple[datetime, str] | None:
+    """page_version, once per request: Django's condition() asks for the ETag and the
+    Last-Modified separately."""
+    known: dict[str, tuple[datetime, str] | None] = request.__dict__.setdefault(
+        "_cms_page_versions", {}
+    )
+    if slug not in known:
+        known[slug] = page_version(slug)
+    return known[slug]
 
 
 def published_media(pk: int) -> Media | None:

@@ -57,11 +57,12 @@ def page_list(request: HttpRequest) -> HttpResponse:
 
 
 def _page_modified(request: HttpRequest, slug: str) -> datetime | None:
-    return selectors.last_modified(slug)
+    version = selectors.request_page_version(request, slug)
+    return None if version is None else version[0]
 
 
 def _page_etag(request: HttpRequest, slug: str) -> str | None:
-    version = selectors.page_version(slug)
+    version = selectors.request_page_version(request, slug)
     language = translation.get_language() or settings.LANGUAGE_CODE
     return None if version is None else f"{language}-{version[1]}"
 

@@ -241,7 +241,7 @@ def _lang(request: Any) -> str:
 
 
 def _etag(request: Any, slug: str) -> str | None:
-    version = selectors.page_version(slug)
+    version = selectors.request_page_version(request, slug)
     if version is None:
         return None
     tag = f"{slug}|{request.GET.get('lang', '')}|{version[1]}"
@@ -249,7 +249,8 @@ def _etag(request: Any, slug: str) -> str | None:
 
 
 def _modified(request: Any, slug: str) -> datetime | None:
-    return selectors.last_modified(slug)
+    version = selectors.request_page_version(request, slug)
+    return None if version is None else version[0]
 
 
 @extend_schema(tags=["cms"])
