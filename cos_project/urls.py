@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from apps.core.api.views import SearchView
 from apps.core.http import probes as views
 from apps.core.http.metrics import metrics_view
 from apps.core.modules.mounting import module_api_urls, module_site_urls
@@ -28,6 +29,9 @@ urlpatterns = [
         login_required(SpectacularRedocView.as_view(url_name="schema")),
         name="redoc",
     ),
+    # Across modules, so under no module's /api/<code>/: each module's hits need its view
+    # permission (apps.core.search.run).
+    path("api/search/", SearchView.as_view(), name="search"),
     *module_api_urls(),
     *module_site_urls(),  # modules' public pages (/<language>/...), each gated
 ]

@@ -37,6 +37,8 @@ class CanonConfig(ModuleConfig):
             "canon.link.archived",
         ),
     )
+    # The admin's search across modules finds L4 records through this (apps.core.search).
+    search_provider = "apps.canon.selectors.search_hits"
 
     def health_check(self) -> None:
         """Each table answers a query (the default skips unmanaged models, which these are)."""

@@ -6,7 +6,11 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
+from django.contrib.postgres.search import SearchRank
 from django.db.models import Q, QuerySet
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 from prometheus_client.core import GaugeMetricFamily, Metric
 
 from apps.canon import refs
@@ -19,6 +23,7 @@ from apps.canon.models import (
     PrdLog,
     VerificationRun,
 )
+from apps.core.search import SearchHit, SearchLink, search_query, search_vector, snippet
 
 # The text fields ?q searches, per table.
 TEXT_FIELDS: dict[type[ChainedRecord], tuple[str, ...]] = {
@@ -193,3 +198,57 @@ def prd_keys(limit: int = 200) -> list[dict[str, Any]]:
     latest = PrdLog.objects.order_by("prd_key", "-version").distinct("prd_key")
     rows = sorted(latest, key=lambda row: row.seq, reverse=True)[:limit]
     return [{"prd_key": r.prd_key, "version": r.version, "title": r.title} for r in rows]
+
+
+# What the admin's search across modules reads, per table: GIN indexes on these very
+# expressions are made by migration 0003 (the tables are unmanaged).
+SEARCH_FIELDS: dict[type[ChainedRecord], tuple[str, ...]] = {
+    PrdLog: ("title", "summary"),
+    ArchivedNote: ("title", "body"),
+}
+
+
+def search_hits(query: str, limit: int) -> list[SearchHit]:
+    """The search provider (CanonConfig.search_provider): PRD versions (with their lineage) and
+    archived notes whose words match, best first."""
+    words = search_query(query)
+
+    def best(model: type[ChainedRecord]) -> QuerySet[Any]:
+        vector = search_vector(*SEARCH_FIELDS[model])
+        return (
+            model._default_manager.alias(found=vector)
+            .filter(found=words)
+            .annotate(rank=SearchRank(vector, words))
+            .order_by("-rank", "-seq")[: limit + 1]
+        )
+
+    hits = [
+        SearchHit(
+            kind="prd",
+            label=_("PRD version"),
+            title=f"{prd.title} ({prd.prd_key} v{prd.version})",
+            url=reverse("admin:canon_prdlog_change", args=[prd.pk]),
+            snippet=snippet(prd.summary[:1000]),
+            at=prd.archived_at,
+            links=(
+                SearchLink(
+                    _("lineage"),
+                    f"{reverse('admin:cos-canon-lineage')}?{urlencode({'prd': prd.prd_key})}",
+                    "canon",
+                ),
+            ),
+        )
+        for prd in best(PrdLog)
+    ]
+    hits.extend(
+        SearchHit(
+            kind="archived_note",
+            label=_("archived note"),
+            title=f"{note.title} v{note.version}",
+            url=reverse("admin:canon_archivednote_change", args=[note.pk]),
+            snippet=snippet(note.body[:1000]),
+            at=note.archived_at,
+        )
+        for note in best(ArchivedNote)
+    )
+    return hits

@@ -41,6 +41,8 @@ class CmsConfig(ModuleConfig):
             "cms.media.removed",
         ),
     )
+    # The admin's search across modules finds pages through this (apps.core.search).
+    search_provider = "apps.cms.selectors.search_hits"
     # Open to visitors on purpose (apps.core.tests.test_access_closed): published pages only.
     public_routes = {
         "cms_site:page-list": "the public site: the published pages",

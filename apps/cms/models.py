@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
 from django.core.files.storage import FileSystemStorage, Storage, storages
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -20,6 +21,7 @@ from apps.core.memory import (
     AbstractPromptTrace,
     AbstractScratchNote,
 )
+from apps.core.search import search_vector
 
 
 class BaseLog(AbstractBaseLog):
@@ -46,6 +48,7 @@ class ScratchNote(AbstractScratchNote):
 SLUG_MAX = 120
 TITLE_MAX = 200
 SEO_MAX = 300
+SEARCH_FIELDS = ("title", "body", "seo_description")  # a translation's searched text
 
 
 class PageStatus(models.TextChoices):
@@ -117,6 +120,8 @@ class PageTranslation(models.Model):
                 fields=["page", "language"], name="cms_one_translation_per_language"
             )
         ]
+        # Full-text search (selectors.search_hits): the same expression.
+        indexes = [GinIndex(search_vector(*SEARCH_FIELDS), name="cms_translation_search")]
         verbose_name = _("translation")
         verbose_name_plural = _("translations")
 

@@ -8,12 +8,15 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchRank
 from django.db.models import Prefetch, QuerySet
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from apps.cms.exceptions import PageNotFound
-from apps.cms.models import Media, Page, PageStatus, PageTranslation
+from apps.cms.models import SEARCH_FIELDS, Media, Page, PageStatus, PageTranslation
 from apps.cms.rendering import render_markdown
+from apps.core.search import SearchHit, search_query, search_vector, snippet
 
 
 @dataclass(frozen=True)
@@ -119,3 +122,27 @@ def published_media(pk: int) -> Media | None:
         .filter(pk=pk, page__status=PageStatus.PUBLISHED)
         .first()
     )
+
+
+def search_hits(query: str, limit: int) -> list[SearchHit]:
+    """The search provider (CmsConfig.search_provider): page translations whose title, body or
+    SEO description match, best first, each leading to its page in the admin."""
+    words = search_query(query)
+    found = (
+        PageTranslation.objects.alias(found=search_vector(*SEARCH_FIELDS))
+        .filter(found=words)
+        .annotate(rank=SearchRank(search_vector(*SEARCH_FIELDS), words))
+        .select_related("page")
+        .order_by("-rank", "page__slug", "language")[: limit + 1]
+    )
+    return [
+        SearchHit(
+            kind="page",
+            label=_("page"),
+            title=f"{translation.title} ({translation.language})",
+            url=reverse("admin:cms_page_change", args=[translation.page_id]),
+            snippet=snippet(f"/{translation.page.slug}/ · {translation.page.get_status_display()}"),
+            at=translation.page.updated_at,
+        )
+        for translation in found
+    ]

@@ -29,3 +29,7 @@ class GraphConfig(ModuleConfig):
             "graph.relationship.deleted",
         ),
     )
+    # Core's search of L1 links each log to its node through this (apps.core.search.memory).
+    contracts = {"graph.log_node_url": "apps.graph.selectors.log_node_url"}
+    # The admin's search across modules finds graph nodes through this (apps.core.search).
+    search_provider = "apps.graph.selectors.search_hits"

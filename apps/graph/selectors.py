@@ -8,12 +8,18 @@ notes, the overview).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
+
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 
 from apps.core.graphdb.connection import cypher
 from apps.core.graphdb.discovery import node_types
 from apps.core.graphdb.nodes import RELATIONSHIP_TYPES
 from apps.core.modules.registry import get_module_config
+from apps.core.search import SearchHit, snippet
 from apps.graph import shapes
 
 NODE = "labels(n) AS labels, properties(n) AS props"
@@ -199,6 +205,45 @@ def search(q: str, label: str | None = None, limit: int = SEARCH_LIMIT) -> list[
         )
         found.extend(node_from_row(row) for row in rows)
     return found
+
+
+def map_url(uid: str) -> str:
+    """The graph map (/admin/cos/graph-map/) drawing the node `uid`'s neighbourhood."""
+    return f"{reverse('admin:cos-graph-map')}?{urlencode({'node': uid})}"
+
+
+def log_node_url(log_id: Any) -> str:
+    """The `graph.log_node_url` contract: where an L1 log's node is drawn (whether or not the
+    sync has written it yet: the map then says the node does not exist)."""
+    from apps.graph.sync import node_uid
+
+    return map_url(node_uid("LogEntry", str(log_id)))
+
+
+def search_hits(query: str, limit: int) -> list[SearchHit]:
+    """The search provider (GraphConfig.search_provider): nodes whose search fields contain the
+    query (search(); the graph server has no full-text index), each drawn on the graph map.
+    GraphUnavailable when the server is out of reach."""
+    hits = []
+    for found in search(query, limit=limit + 1):
+        hits.append(
+            SearchHit(
+                kind="node",
+                label=_("graph node: %(label)s") % {"label": found["label"]},
+                title=str(found.get("name") or found["uid"]),
+                url=map_url(str(found["uid"])),
+                snippet=snippet(str(found["properties"].get("message") or "")),
+                at=_moment(found.get("created_at")),
+            )
+        )
+    return hits
+
+
+def _moment(value: str | None) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value) if value else None
+    except ValueError:  # a node written by hand, with a time in another form
+        return None
 
 
 def stats() -> dict[str, Any]:

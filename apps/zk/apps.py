@@ -32,3 +32,5 @@ class ZkConfig(ModuleConfig):
     )
     # The L4 module archives notes through this (apps.core.modules.registry.contract).
     contracts = {"l3.note": "apps.zk.selectors.note_snapshot"}
+    # The admin's search across modules finds notes through this (apps.core.search).
+    search_provider = "apps.zk.selectors.search_hits"

@@ -9,7 +9,10 @@ from typing import Any
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db.models import F, Q, QuerySet
+from django.urls import reverse
+from django.utils.translation import gettext as _
 
+from apps.core.search import SearchHit, search_query, snippet
 from apps.zk.models import SEARCH_CONFIG, Note, NoteLink
 
 # Full-text search wants words: shorter or word-less queries ("c#", "ab", "--") match by
@@ -90,3 +93,26 @@ def note_snapshot(note_id: Any) -> dict[str, Any] | None:
             for link in found.links.order_by("type", "created_at", "id")
         ],
     }
+
+
+def search_hits(query: str, limit: int) -> list[SearchHit]:
+    """The search provider (ZkConfig.search_provider): notes whose title or body match, on
+    their generated `search` column and its GIN index, best first."""
+    words = search_query(query)
+    found = (
+        Note.objects.filter(search=words)
+        .annotate(rank=SearchRank(F("search"), words))
+        .order_by("-rank", "-updated_at", "-id")
+        .only("id", "title", "body", "tags", "updated_at")[: limit + 1]
+    )
+    return [
+        SearchHit(
+            kind="note",
+            label=_("note"),
+            title=note.title,
+            url=reverse("admin:zk_note_change", args=[note.pk]),
+            snippet=snippet(note.body[:1000]),
+            at=note.updated_at,
+        )
+        for note in found
+    ]

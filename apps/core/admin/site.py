@@ -58,6 +58,8 @@ class COSAdminSite(admin.AdminSite):
         self.pages[slug] = AdminPage(slug, title, view, module, each_module)
 
     def get_urls(self) -> list[URLResolver | URLPattern]:
+        from apps.core.admin.search import search_view  # it reads this module's site
+
         pages = [
             path(
                 f"cos/{page.slug}/",
@@ -66,6 +68,8 @@ class COSAdminSite(admin.AdminSite):
             )
             for page in self.pages.values()
         ]
+        # The header's search box (templates/admin/base_site.html) leads here.
+        pages.append(path("cos/search/", self.admin_view(search_view), name="cos-search"))
         return [*pages, *super().get_urls()]
 
     def get_app_list(self, request: HttpRequest, app_label: str | None = None) -> list[Any]:

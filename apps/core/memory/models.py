@@ -14,9 +14,12 @@ from datetime import datetime, timedelta
 from functools import cache
 
 from django.apps import apps
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from apps.core.search.terms import search_vector
 
 SCRATCH_NOTE_TTL = timedelta(days=7)
 
@@ -41,7 +44,11 @@ class AbstractBaseLog(models.Model):
         ordering = ["-timestamp"]
         verbose_name = _("log")
         verbose_name_plural = _("logs")
-        indexes = [models.Index(fields=["level", "timestamp"], name="%(app_label)s_log_level_idx")]
+        indexes = [
+            models.Index(fields=["level", "timestamp"], name="%(app_label)s_log_level_idx"),
+            # Full-text search (apps.core.search.memory.LOG_FIELDS): the same expression.
+            GinIndex(search_vector("message"), name="%(app_label)s_log_search"),
+        ]
 
     def __str__(self) -> str:
         return f"[{self.level}] {self.message[:60]}"
@@ -78,6 +85,11 @@ class AbstractPromptTrace(models.Model):
     class Meta:
         abstract = True
         verbose_name = _("prompt trace")
+        indexes = [
+            GinIndex(
+                search_vector("prompt_text", "response_text"), name="%(app_label)s_prompt_search"
+            )
+        ]
         verbose_name_plural = _("prompt traces")
 
     def __str__(self) -> str:
@@ -99,6 +111,7 @@ class AbstractScratchNote(models.Model):
         abstract = True
         ordering = ["-created_at"]
         verbose_name = _("scratch note")
+        indexes = [GinIndex(search_vector("key", "content"), name="%(app_label)s_note_search")]
         verbose_name_plural = _("scratch notes")
 
     def __str__(self) -> str:

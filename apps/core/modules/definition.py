@@ -20,6 +20,8 @@ from django.core.exceptions import ImproperlyConfigured
 if TYPE_CHECKING:
     from prometheus_client.core import Metric
 
+    from apps.core.search import SearchHit
+
 CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 MEMORY_SCHEMA_PREFIX = "mem0_"
 
@@ -110,6 +112,10 @@ class ModuleConfig(AppConfig):
     # URL names of the module's public routes (site_urls.py, AllowAny API views) -> why each is
     # public; anything else open to a visitor fails apps.core.tests.test_access_closed.
     public_routes: ClassVar[dict[str, str]] = {}
+    # Dotted path of the module's search of what it keeps beyond L1, in its selectors.py:
+    # `(query: str, limit: int) -> list[SearchHit]` (apps.core.search), at most limit + 1 hits
+    # of each kind. Core searches every module's L1 memory itself (see search()).
+    search_provider: ClassVar[str] = ""
     default_auto_field = "django.db.models.BigAutoField"
     module_settings: dict[str, Any]
 
@@ -135,6 +141,23 @@ class ModuleConfig(AppConfig):
     def metrics(self) -> Iterable[Metric]:
         """Metric families the module adds to /metrics, read at scrape time (none by default)."""
         return ()
+
+    def search(self, query: str, limit: int) -> list[SearchHit]:
+        """What the admin's search box and /api/search/ find here for `query` (already checked,
+        apps.core.search.clean_query): the module's L1 memory, when it has one, then its
+        search_provider's hits. Best first within each kind; more than `limit` says "more"."""
+        from django.utils.module_loading import import_string
+
+        from apps.core.memory.models import NoMemory
+        from apps.core.search.memory import search_memory
+
+        try:
+            hits = search_memory(self.definition.code, query, limit)
+        except NoMemory:
+            hits = []
+        if self.search_provider:
+            hits.extend(import_string(self.search_provider)(query, limit))
+        return hits
 
     def import_module_parts(self) -> None:
         """Import the module's `events.py`, where it registers its subscribers, and its
