@@ -236,3 +236,13 @@ def test_the_api_answers_bad_input_with_400_naming_the_field(client, staff, para
 
 def test_the_api_needs_a_signed_in_user(client):
     assert client.get("/api/search/", {"q": "lighthouse"}).status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [("fr", "Rien ne correspond"), ("de", "Nichts passt"), ("lb", "Näischt passt")],
+)
+def test_the_search_page_speaks_the_users_language(client, staff, settings, language, words):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    page = client.get("/admin/cos/search/", {"q": "zeppelin"}).content.decode()
+    assert words in page
