@@ -40,3 +40,14 @@ def operator(username: str = "operator") -> Any:
         Permission.objects.get(content_type__app_label=app_label, codename=codename)
     )
     return get_user_model().objects.get(pk=user.pk)
+
+
+def grant_admin_views(user: Any, *app_labels: str) -> Any:
+    """Give `user` Django's view permission on every model of these apps (what the admin asks
+    before it shows a record); returns the user reloaded."""
+    user.user_permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label__in=app_labels, codename__startswith="view_"
+        )
+    )
+    return get_user_model().objects.get(pk=user.pk)

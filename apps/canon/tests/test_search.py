@@ -11,7 +11,7 @@ from apps.canon.models import ArchivedNote, PrdLog
 from apps.canon.selectors import SEARCH_FIELDS
 from apps.core.search import search_query, search_vector
 from apps.core.search.run import search_everything
-from apps.core.testing import user_with_access
+from apps.core.testing import grant_admin_views, user_with_access
 
 from .conftest import unique
 
@@ -23,7 +23,9 @@ def test_prd_versions_are_found_with_their_lineage(db):
     key = unique()
     prd = services.archive_prd_version(key, title="Onboarding", summary=f"The {word} flow")
 
-    [group] = search_everything(user_with_access("reader", "canon"), word)
+    [group] = search_everything(
+        grant_admin_views(user_with_access("reader", "canon"), "canon"), word
+    )
 
     [hit] = group.hits
     assert (hit.kind, hit.title) == ("prd", f"Onboarding ({key} v1)")

@@ -8,7 +8,7 @@ from apps.cms.models import SEARCH_FIELDS, PageTranslation
 from apps.cms.tests.conftest import make_page
 from apps.core.search import search_query, search_vector
 from apps.core.search.run import search_everything
-from apps.core.testing import user_with_access
+from apps.core.testing import grant_admin_views, user_with_access
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +19,7 @@ def test_pages_are_found_by_the_words_of_any_translation(highway):
     )
     make_page("harbour", en=("The harbour", "Boats"))
 
-    [group] = search_everything(user_with_access("reader", "cms"), "tour")
+    [group] = search_everything(grant_admin_views(user_with_access("reader", "cms"), "cms"), "tour")
 
     assert [(hit.kind, hit.title) for hit in group.hits] == [("page", "Le phare (fr)")]
     assert group.hits[0].url == f"/admin/cms/page/{page.pk}/change/"

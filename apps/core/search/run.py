@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from types import SimpleNamespace
 from typing import Any
 
+from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 
 from apps.core import governance
@@ -46,12 +48,26 @@ def search_everything(user: Any, raw_query: Any, limit: int = GROUP_LIMIT) -> li
 
 
 def visible(hit: SearchHit, user: Any, disabled: set[str]) -> SearchHit:
-    """The hit without its links into modules the user may not view (or that are off)."""
+    """The hit without what the user could not open: links into modules they may not view
+    (or that are off), and its own link when the admin would refuse them the record."""
     links = tuple(
         link
         for link in hit.links
         if link.module not in disabled and access.may_view(user, link.module)
     )
-    if links == hit.links:
-        return hit
-    return replace(hit, links=links)
+    url = hit.url if hit.url and may_open(hit.url, user) else ""
+    return hit if (links, url) == (hit.links, hit.url) else replace(hit, links=links, url=url)
+
+
+def may_open(url: str, user: Any) -> bool:
+    """Whether the admin page at `url` would show its record to `user`: a model's pages ask
+    its ModelAdmin (Django's admin views carry it as `model_admin`)."""
+    try:
+        match = resolve(url.split("?", 1)[0])
+    except Resolver404:
+        return False
+    model_admin = getattr(match.func, "model_admin", None)
+    if model_admin is None:
+        return True  # a COS page: its module's view permission is checked with the links
+    # The permission methods read only the request's user.
+    return bool(model_admin.has_view_or_change_permission(SimpleNamespace(user=user)))

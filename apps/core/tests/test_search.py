@@ -12,16 +12,17 @@ from apps.core.memory.notes import create_note
 from apps.core.memory.recording import log_l1
 from apps.core.search import BadQuery, clean_query
 from apps.core.search.run import search_everything
-from apps.core.testing import grant
+from apps.core.testing import grant, grant_admin_views
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def staff(client):
-    """A signed-in staff user who may view cc and notebook (modules with L1 memory) only."""
-    user = get_user_model().objects.create_user("searcher", password="pw-searcher-1", is_staff=True)
-    user = grant(grant(user, "cc"), "notebook")
+    """A signed-in staff user who may view cc and notebook (modules with L1 memory) only, and
+    their records in the admin."""
+    user = get_user_model().objects.create_user("searcher", is_staff=True)
+    user = grant_admin_views(grant(grant(user, "cc"), "notebook"), "cc", "notebook")
     client.force_login(user)
     return user
 
@@ -159,6 +160,16 @@ def test_the_search_reads_the_gin_index_at_a_realistic_size(staff, table, index,
     assert f"Bitmap Index Scan on {index}" in plan, plan
     assert "@@" in plan and f'"left"({column}, 100000)' in plan
     assert search.count() == 5
+
+
+def test_a_record_the_admin_would_not_show_the_user_is_listed_without_its_link(staff):
+    log_l1("cc", None, "A lighthouse log")
+    user = get_user_model().objects.create_user("module-only", is_staff=True)
+    user = grant(user, "cc")  # the module, not the admin's view of its logs
+
+    [group] = search_everything(user, "lighthouse")
+
+    assert [(hit.title, hit.url) for hit in group.hits] == [("A lighthouse log", "")]
 
 
 def test_the_admin_header_has_the_search_box(client, staff):

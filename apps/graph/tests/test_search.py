@@ -7,7 +7,7 @@ from django.contrib.auth.models import User
 
 from apps.core.memory.recording import log_l1
 from apps.core.search.run import search_everything
-from apps.core.testing import grant
+from apps.core.testing import grant, grant_admin_views
 from apps.graph.sync import node_uid
 
 pytestmark = pytest.mark.django_db
@@ -17,7 +17,7 @@ def viewer(*modules):
     user = User.objects.create_user("viewer", is_staff=True)
     for module in modules:
         user = grant(user, module)
-    return user
+    return grant_admin_views(user, *modules)
 
 
 def test_nodes_are_found_and_lead_to_the_graph_map(graph):

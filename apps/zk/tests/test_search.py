@@ -4,7 +4,7 @@ title words first, on the generated `search` column."""
 import pytest
 
 from apps.core.search.run import search_everything
-from apps.core.testing import user_with_access
+from apps.core.testing import grant_admin_views, user_with_access
 from apps.zk import services
 
 pytestmark = pytest.mark.django_db
@@ -15,7 +15,9 @@ def test_notes_are_found_by_their_words_title_matches_first(highway):
     in_title = services.create_note("Lighthouse", body="A tall white tower")
     services.create_note("Harbour at night", body="Boats")
 
-    [group] = search_everything(user_with_access("reader", "zk"), "lighthouse")
+    [group] = search_everything(
+        grant_admin_views(user_with_access("reader", "zk"), "zk"), "lighthouse"
+    )
 
     assert group.module == "zk"
     assert [(hit.kind, hit.title) for hit in group.hits] == [
