@@ -65,6 +65,16 @@ def tables(database_url, schema):
         return sorted(name for (name,) in rows)
 
 
+def search_indexes(database_url, schema):
+    with psycopg.connect(database_url) as connection:
+        rows = connection.execute(
+            "SELECT indexname FROM pg_indexes WHERE schemaname = %s "
+            "AND indexdef LIKE '%%USING gin (to_tsvector(%%'",
+            [schema],
+        )
+        return sorted(name for (name,) in rows)
+
+
 def registry_rows(connection, name):
     return connection.execute(
         "SELECT count(*) FROM core.modules WHERE name = %s", [name]
@@ -95,6 +105,10 @@ def test_a_new_module_works_at_once_and_can_be_removed_cleanly(project, env, scr
     manage(project, env, "migrate", "--noinput")
     assert tables(scratch_database, "mem0_books") == [
         "base_log", "event_log", "prompt_trace", "scratch_note"
+    ]  # fmt: skip
+    # Its L1 memory is searchable across modules at once: core's GIN indexes came with it.
+    assert search_indexes(scratch_database, "mem0_books") == [
+        "books_log_search", "books_note_search", "books_prompt_search"
     ]  # fmt: skip
     # Its generated tests pass, and core's contract tests run for it too (without a copy).
     generated_tests = run(

@@ -33,18 +33,18 @@ class ModuleDefinitionViewSet(viewsets.ViewSet):
         return Response(self.serializer_class(config.definition).data)
 
 
-@extend_schema(
-    tags=["core"],
-    operation_id="search",
-    parameters=[SearchParamsSerializer],
-    responses={200: SearchGroupSerializer(many=True)},
-)
+@extend_schema(tags=["core"])
 class SearchView(APIView):
     """Search every module you may view: its L1 logs, prompt traces and notes, and what the
     module keeps besides (graph nodes, L3 notes, L4 records, CMS pages), grouped by module.
     Only modules that found something are listed; 400 for an empty, too long or unsearchable
     query."""
 
+    @extend_schema(
+        operation_id="search",
+        parameters=[SearchParamsSerializer],
+        responses={200: SearchGroupSerializer(many=True)},
+    )
     def get(self, request: Request) -> Response:
         params = SearchParamsSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
