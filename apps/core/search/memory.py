@@ -14,7 +14,7 @@ from django.db.models.functions import Left
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
-from apps.core.memory.models import memory_models
+from apps.core.memory.models import Level, memory_models
 from apps.core.modules.registry import contract, owning_module
 from apps.core.search.terms import (
     SNIPPET_CHARS,
@@ -36,6 +36,11 @@ def admin_url(model: Any, pk: Any) -> str:
         return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_change", args=[pk])
     except NoReverseMatch:  # not in the admin: the hit is still worth showing
         return ""
+
+
+def level_name(level: str) -> str:
+    """The level in the reader's language (a level written by hand to the table: as it is)."""
+    return str(Level(level).label) if level in Level.values else level
 
 
 def matching(model: Any, fields: tuple[str, ...], query: str) -> Any:
@@ -69,7 +74,7 @@ def search_memory(module: str, query: str, limit: int) -> list[SearchHit]:
                 label=_("log"),
                 title=snippet(row["excerpt"]),
                 url=admin_url(found.base_log, row["id"]),
-                snippet=_("level: %(level)s") % {"level": row["level"]},
+                snippet=_("level: %(level)s") % {"level": level_name(row["level"])},
                 at=row["timestamp"],
                 links=links,
             )
