@@ -8,6 +8,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
 
+from apps.core.highway.subscribers import DependencyUnavailable
 from apps.core.memory.notes import create_note
 from apps.core.memory.recording import log_l1
 from apps.core.search import BadQuery, clean_query
@@ -257,3 +258,32 @@ def test_the_search_page_speaks_the_users_language(client, staff, settings, lang
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
     page = client.get("/admin/cos/search/", {"q": "zeppelin"}).content.decode()
     assert words in page
+
+
+def test_a_disabled_module_is_not_searched(staff, highway):
+    from apps.core.governance.services import disable_module
+
+    log_l1("notebook", None, "A lighthouse note")
+    disable_module("notebook", reason="quiet month")
+
+    assert search_everything(staff, "lighthouse") == []
+
+
+def out_of_reach(query, limit):
+    raise DependencyUnavailable("the notebook's server is down")
+
+
+def test_a_module_out_of_reach_is_reported_in_its_group_and_the_others_answer(staff, monkeypatch):
+    from django.apps import apps
+
+    monkeypatch.setattr(
+        apps.get_app_config("notebook"), "search_provider", f"{__name__}.out_of_reach"
+    )
+    log_l1("cc", None, "A lighthouse log")
+
+    found = modules_found(search_everything(staff, "lighthouse"))
+
+    assert [hit.title for hit in found["cc"].hits] == ["A lighthouse log"]
+    assert (
+        found["notebook"].hits == [] and "cannot be searched right now" in found["notebook"].error
+    )
