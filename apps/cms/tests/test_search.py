@@ -34,3 +34,16 @@ def test_the_search_is_answered_by_the_gin_index():
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
     assert "Bitmap Index Scan on cms_translation_search" in search.explain()
+
+
+def test_a_page_is_not_crowded_out_by_many_logs(highway):
+    from apps.core.memory.recording import log_l1
+
+    for number in range(3):
+        log_l1("cms", None, f"Lighthouse page edited ({number})")
+    make_page("lighthouse", en=("The lighthouse", "A tower"))
+    reader = grant_admin_views(user_with_access("reader", "cms"), "cms")
+
+    [group] = search_everything(reader, "lighthouse", limit=2)
+
+    assert [hit.kind for hit in group.hits] == ["page", "log"] and group.more

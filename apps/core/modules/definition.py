@@ -144,20 +144,19 @@ class ModuleConfig(AppConfig):
 
     def search(self, query: str, limit: int) -> list[SearchHit]:
         """What the admin's search box and /api/search/ find here for `query` (already checked,
-        apps.core.search.clean_query): the module's L1 memory, when it has one, then its
-        search_provider's hits. Best first within each kind; more than `limit` says "more"."""
+        apps.core.search.clean_query): its search_provider's hits (what the module curates
+        first), then its L1 memory's, when it has one. Best first within each kind; more than
+        `limit` says "more" (apps.core.search.run shares the limit among the kinds)."""
         from django.utils.module_loading import import_string
 
         from apps.core.memory.models import NoMemory
         from apps.core.search.memory import search_memory
 
+        hits = import_string(self.search_provider)(query, limit) if self.search_provider else []
         try:
-            hits = search_memory(self.definition.code, query, limit)
+            return [*hits, *search_memory(self.definition.code, query, limit)]
         except NoMemory:
-            hits = []
-        if self.search_provider:
-            hits.extend(import_string(self.search_provider)(query, limit))
-        return hits
+            return hits
 
     def import_module_parts(self) -> None:
         """Import the module's `events.py`, where it registers its subscribers, and its

@@ -40,11 +40,27 @@ def search_everything(user: Any, raw_query: Any, limit: int = GROUP_LIMIT) -> li
             logger.warning("search: module %s is unavailable", code, exc_info=True)
             group.error = _("This module cannot be searched right now; try again shortly.")
             hits = []
-        group.hits = [visible(hit, user, disabled) for hit in hits[:limit]]
+        group.hits = [visible(hit, user, disabled) for hit in shared(hits, limit)]
         group.more = len(hits) > limit
         if group.hits or group.error:
             groups.append(group)
     return groups
+
+
+def shared(hits: list[SearchHit], limit: int) -> list[SearchHit]:
+    """At most `limit` hits, shared out among their kinds in turn (a module's many logs do not
+    crowd out its pages), each kind's best first, the kinds in the order they came."""
+    by_kind: dict[str, list[SearchHit]] = {}
+    for hit in hits:
+        by_kind.setdefault(hit.kind, []).append(hit)
+    taken = dict.fromkeys(by_kind, 0)
+    left = min(limit, len(hits))
+    while left:
+        for kind, found in by_kind.items():
+            if left and taken[kind] < len(found):
+                taken[kind] += 1
+                left -= 1
+    return [hit for kind, found in by_kind.items() for hit in found[: taken[kind]]]
 
 
 def visible(hit: SearchHit, user: Any, disabled: set[str]) -> SearchHit:

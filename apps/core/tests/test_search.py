@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
+from django.utils import translation
 
 from apps.core.highway.subscribers import DependencyUnavailable
 from apps.core.memory.notes import create_note
@@ -281,7 +282,8 @@ def test_a_module_out_of_reach_is_reported_in_its_group_and_the_others_answer(st
     )
     log_l1("cc", None, "A lighthouse log")
 
-    found = modules_found(search_everything(staff, "lighthouse"))
+    with translation.override("en"):
+        found = modules_found(search_everything(staff, "lighthouse"))
 
     assert [hit.title for hit in found["cc"].hits] == ["A lighthouse log"]
     assert (
