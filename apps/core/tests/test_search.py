@@ -289,3 +289,12 @@ def test_a_module_out_of_reach_is_reported_in_its_group_and_the_others_answer(st
     assert (
         found["notebook"].hits == [] and "cannot be searched right now" in found["notebook"].error
     )
+
+
+@pytest.mark.parametrize("query", ["--", "!!!", '"', "or", "a & b | !c"])
+def test_a_query_of_no_words_or_of_tsquery_operators_finds_nothing_without_error(
+    client, staff, query
+):
+    log_l1("cc", None, "A lighthouse log")
+    response = client.get("/api/search/", {"q": query})
+    assert (response.status_code, response.json()) == (200, [])
