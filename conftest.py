@@ -150,6 +150,10 @@ def redis_service(embedded_engines):
 @pytest.fixture(scope="session")
 def django_db_setup(database_service, django_db_setup):
     """pytest-django's test database, once the database is known to be reachable."""
+    yield
+    from apps.core.highway.relay import relay
+
+    relay().stop_marker()  # its connection must not outlive the test database
 
 
 @pytest.fixture

@@ -102,7 +102,7 @@ def test_runsubscribers_runs_until_sigterm_and_stops_gracefully(stack_env):
 def test_runsubscribers_names_unknown_subscribers(stack_env):
     result = manage(stack_env, "runsubscribers", "nope")
     assert result.returncode == 1
-    known = "Known: core.livefeed, graph.knowledge, graph.sync, probe.item-checker."
+    known = "Known: graph.knowledge, graph.sync, probe.item-checker."
     assert f"Unknown subscriber(s): nope. {known}" in result.stderr
 
 
