@@ -1,12 +1,15 @@
 """What every browser test shares: Debian's chromium driven by Playwright (which downloads no
-browser), signing in, and axe-core's accessibility check.
+browser), signing in, axe-core's accessibility check, and (pytest fixtures, registered for every
+test by the root conftest.py) one browser and one real `serve` holding `manage.py demo`'s story
+per test module:
 
-    from tests.browser import axe_check, launch_chromium, sign_in
+    pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
-    with launch_chromium() as browser:
-        page = browser.new_page()
-        sign_in(page, server.url, "admin", PASSWORD)
-        axe_check(page)  # fails on any serious or critical violation
+    def test_the_dashboard(admin_page, demo_site):
+        admin_page.goto(f"{demo_site.url}/admin/")  # signed in as admin
+        axe_check(admin_page)  # fails on any serious or critical violation
+
+(xdist_group keeps a module's tests on one pytest-xdist worker: one server, one browser.)
 
 Playwright's sync API keeps an event loop running in the test's thread while a browser is open,
 and Django refuses database work under a running loop: write what a test needs before opening
@@ -17,6 +20,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import subprocess
+import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -36,6 +41,7 @@ CHROMIUM_ARGS = [
 # site never serves it.
 AXE_SCRIPT = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
 FAILING_IMPACTS = ("serious", "critical")
+ADMIN_PASSWORD = "a-long-test-password-7"  # demo_site's admin
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1440, "height": 900}
 
@@ -106,3 +112,66 @@ def axe_check(page: Any, *, exclude: Iterable[str] = ()) -> None:
             for v in violations
         ]
         pytest.fail(f"axe-core on {page.url}:\n" + "\n".join(lines), pytrace=False)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """One headless chromium for the test module."""
+    with launch_chromium() as started:
+        yield started
+
+
+@pytest.fixture(scope="module")
+def demo_site(database_service, redis_service, embedded_engines, tmp_path_factory) -> Iterator[Any]:
+    """A real `serve` on a scratch database holding `manage.py demo`'s story (its graph in the
+    test graph server), its admin `admin` with ADMIN_PASSWORD, for the test module. As compose
+    runs them: the live feed's bridge in a process of its own beside it, and no other
+    subscriber (the graph sync would replay the shared test streams into the graph)."""
+    from django.conf import settings
+
+    from tests.serving import BASE_DIR, ServeProcess, scratch_database_url, serve_env
+
+    with scratch_database_url() as database:
+        env = serve_env(
+            DATABASE_URL=database,
+            REDIS_URL=settings.REDIS_URL,
+            COS_VAR_DIR=str(tmp_path_factory.mktemp("var")),
+            COS_ADMIN_PASSWORD=ADMIN_PASSWORD,
+            COS_EVENTS_RUN_IN_SERVE="false",
+        )
+        server = ServeProcess(env).start()  # migrates the scratch database
+        bridge = subprocess.Popen(  # its periodic jobs need the tables: after the migration
+            [sys.executable, "manage.py", "runsubscribers", "--no-relay", "core.livefeed"],
+            cwd=BASE_DIR,
+            env=env,
+            stdout=subprocess.DEVNULL,
+        )
+        try:
+            subprocess.run(
+                [sys.executable, "manage.py", "demo", "--no-progress"],
+                cwd=BASE_DIR,
+                env=env,
+                check=True,
+                capture_output=True,
+            )
+            yield server
+        finally:
+            bridge.terminate()
+            bridge.wait(timeout=30)
+            output = server.stop()
+        assert "Traceback" not in output, output
+
+
+@pytest.fixture
+def admin_page(browser, demo_site) -> Iterator[Any]:
+    """A page of a fresh browser context, signed in as demo_site's admin (desktop size); the
+    test fails on any script error in it."""
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    sign_in(page, demo_site.url, "admin", ADMIN_PASSWORD)
+    yield page
+    context.close()
+    assert errors == []
