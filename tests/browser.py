@@ -79,6 +79,14 @@ def sign_in(page: Any, base_url: str, username: str, password: str) -> None:
     page.wait_for_url(f"{base_url}/admin/")
 
 
+def picture(page: Any, name: str) -> None:
+    """With COS_SCREENSHOTS=1, the page as it is now, saved as docs/images/<name>.png for the
+    documentation (only when asked: a test run leaves the checkout as it found it)."""
+    if os.environ.get("COS_SCREENSHOTS") == "1":
+        docs = Path(__file__).resolve().parent.parent / "docs" / "images"
+        page.screenshot(path=str(docs / f"{name}.png"), full_page=True)
+
+
 def axe_violations(
     page: Any, *, exclude: Iterable[str] = (), impacts: Iterable[str] = FAILING_IMPACTS
 ) -> list[dict[str, Any]]:

@@ -10,7 +10,7 @@ import pytest
 from django.utils import translation
 from playwright.sync_api import expect
 
-from tests.browser import ADMIN_PASSWORD, PHONE, axe_check
+from tests.browser import ADMIN_PASSWORD, PHONE, axe_check, picture
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -110,3 +110,4 @@ def test_the_graph_picture_of_the_demo(admin_page, demo_site):
     for expected in ("Drafted chapter 2", "Draft chapter 2", "Control Center", "The harbour as"):
         assert any(caption.startswith(expected) for caption in captions), (expected, captions)
     axe_check(page)
+    picture(page, "demo-graph")
