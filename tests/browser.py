@@ -170,16 +170,27 @@ def demo_site(database_service, redis_service, embedded_engines, tmp_path_factor
         assert "Traceback" not in output, output
 
 
+@pytest.fixture(scope="module")
+def admin_session(browser, demo_site) -> dict[str, Any]:
+    """demo_site's admin signed in once for the module (Playwright's storage state)."""
+    context = browser.new_context()
+    page = context.new_page()
+    sign_in(page, demo_site.url, "admin", ADMIN_PASSWORD)
+    state = context.storage_state()
+    context.close()
+    return state
+
+
 @pytest.fixture
-def admin_page(browser, demo_site) -> Iterator[Any]:
-    """A page of a fresh browser context, signed in as demo_site's admin (desktop size); the
-    test fails on any script error in it."""
-    context = browser.new_context(viewport=DESKTOP)
+def admin_page(browser, demo_site, admin_session) -> Iterator[Any]:
+    """A page of a fresh browser context (desktop size) signed in as demo_site's admin, on the
+    dashboard; the test fails on any script error in it."""
+    context = browser.new_context(viewport=DESKTOP, storage_state=admin_session)
     page = context.new_page()
     page.set_default_timeout(10_000)
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    sign_in(page, demo_site.url, "admin", ADMIN_PASSWORD)
+    page.goto(f"{demo_site.url}/admin/")
     yield page
     context.close()
     assert errors == []

@@ -59,7 +59,6 @@ def test_the_dashboard_follows_a_module_switched_off_and_on(admin_page, demo_sit
 
 def test_each_language(admin_page, demo_site):
     page = admin_page
-    page.goto(f"{demo_site.url}/admin/")
     for language in LANGUAGES:
         with translation.override(language):
             live_feed = translation.gettext("Live feed")
