@@ -21,6 +21,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cos_project.settings")
 
 from apps.core.runtime import engines
 
+# The browser tests' fixtures (one browser, one demo server per module), for every test folder.
+pytest_plugins = ["tests.browser"]
+
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")  # gw0, gw1... under pytest-xdist
 # A graph server given by NEO4J_URL is one for every xdist worker, and graph tests empty it: with
 # one, the session runs in this one process (pytest_cmdline_main below).

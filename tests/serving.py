@@ -10,8 +10,10 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, ClassVar, Self
 
@@ -82,6 +84,26 @@ class ServeProcess:
         self.log.seek(0)
         self.output = self.log.read()
         return self.output
+
+
+@contextlib.contextmanager
+def scratch_database_url() -> Iterator[str]:
+    """A database of its own on the configured PostgreSQL server (its URL), dropped afterwards."""
+    import psycopg
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    name = f"cos_serve_{uuid.uuid4().hex[:8]}"
+    connect = {"host": db["HOST"], "port": db["PORT"] or None, "user": db["USER"]}
+    with psycopg.connect(**connect, dbname="postgres", autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    host = urllib.parse.quote(db["HOST"], safe="")
+    port = f":{db['PORT']}" if db["PORT"] else ""
+    try:
+        yield f"postgres://{db['USER']}@{host}{port}/{name}"
+    finally:
+        with psycopg.connect(**connect, dbname="postgres", autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def serve_env(**overrides: str) -> dict[str, str]:

@@ -46,6 +46,7 @@ FILE_ROLES = {
     "events.py": "event types, subscribers and periodic jobs",
     "consumers.py": "websockets, mounted under /ws/",
     "graph.py": "graph (L2)",
+    "demo.py": "its part of manage.py demo (apps/core/demo_story.py)",
 }
 FOLDER_ROLES = {
     "api": "API",

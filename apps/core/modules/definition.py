@@ -20,6 +20,8 @@ from django.core.exceptions import ImproperlyConfigured
 if TYPE_CHECKING:
     from prometheus_client.core import Metric
 
+    from apps.core.demo_story import DemoStory
+
 CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 MEMORY_SCHEMA_PREFIX = "mem0_"
 
@@ -135,6 +137,26 @@ class ModuleConfig(AppConfig):
     def metrics(self) -> Iterable[Metric]:
         """Metric families the module adds to /metrics, read at scrape time (none by default)."""
         return ()
+
+    def demo_after(self) -> tuple[str, ...]:
+        """The modules whose part of `manage.py demo` must run before this one's (its story
+        builds on their records): its `demo.py`'s AFTER."""
+        part = self.part("demo")
+        return tuple(getattr(part, "AFTER", ())) if part is not None else ()
+
+    def demo_data(self, story: DemoStory) -> None:
+        """Write this module's part of `manage.py demo` (apps/core/demo_story.py) through its own
+        services, adding nothing an earlier run wrote: its `demo.py`'s `fill(story)`."""
+        part = self.part("demo")
+        if part is not None:
+            part.fill(story)
+
+    def demo_real_data(self) -> dict[str, int]:
+        """The module's records that are not the demo's, by kind (its L1 logs aside: core
+        counts those): its `demo.py`'s `real_data()`. `manage.py demo` refuses to write beside
+        them unless told --force."""
+        part = self.part("demo")
+        return dict(part.real_data()) if part is not None else {}
 
     def import_module_parts(self) -> None:
         """Import the module's `events.py`, where it registers its subscribers, and its
