@@ -1,38 +1,123 @@
-// cc's live feed panel: every event the signed-in user may see, from /ws/events/ (session
-// auth), newest first; each event also refreshes its module's tile. Plain JS, no build step.
+// cc's dashboard, live: the feed of every event the signed-in user may see (/ws/events/, session
+// auth), newest first, with filters and pause; each event also updates its module's tile and the
+// charts. The page's last events come with it (backfill), the feed resumes after them with
+// `since`. While the feed is down the tiles' health says "unknown" and a countdown leads to the
+// next try ("retry now" skips it). Plain JS, no build step.
 "use strict";
 (function () {
   const panel = document.getElementById("cc-live");
-  if (!panel) return;
+  const config = document.getElementById("cc-dashboard-setup");
+  if (!panel || !config) return;
+  const setup = JSON.parse(config.textContent);
+  const labels = setup.labels;
   const list = panel.querySelector(".cc-live-events");
   const status = panel.querySelector(".cc-live-status");
-  const KEEP = 50;
+  const retryButton = panel.querySelector(".cc-retry");
+  const pauseButton = panel.querySelector(".cc-pause");
+  const heldNote = panel.querySelector(".cc-held");
+  const filters = panel.querySelector(".cc-live-filters");
+  const typeList = document.getElementById("cc-live-types");
+  const KEEP = 200; // lines the feed keeps: older ones drop off
+  const TILE_KEEP = 3;
+  const MAX_RETRY_MS = 30000;
   const MEMORY_PREFIX = "mem0.recorded.";
-  let cursor = null; // the last stream cursor seen: resume from it after a break
+  const ERROR_LEVELS = new Set(["error", "critical"]);
+  const language = document.documentElement.lang || undefined;
+  const relative = new Intl.RelativeTimeFormat(language, { numeric: "auto", style: "short" });
+  const seen = new Set(); // event ids shown: a replay after a break repeats none
+  const seenTypes = new Set();
+  let cursor = setup.since; // resume after the newest event shown
+  let socket = null;
   let retryMs = 1000;
+  let retryAt = 0;
+  let retryTimer = null;
+  let countdownTimer = null;
+  let paused = false;
+  let held = [];
+
+  function interpolate(text, values) {
+    return text.replace(/%\((\w+)\)s/g, (_, name) => String(values[name]));
+  }
 
   function moduleOf(channel) {
     const name = channel.startsWith(MEMORY_PREFIX) ? channel.slice(MEMORY_PREFIX.length) : channel;
     return name.split(".")[0];
   }
 
-  function setStatus(label, live) {
-    status.textContent = panel.dataset[label];
-    status.classList.toggle("cc-is-live", live);
+  // --- lines -------------------------------------------------------------------------------
+
+  function describe(message) {
+    const event = message.event;
+    const data = event.data || {};
+    const module = event.source || moduleOf(message.channel);
+    const recorded = message.channel.startsWith(MEMORY_PREFIX);
+    const level = recorded ? data.level || "info" : "";
+    const type = (recorded && data.event_type) || event.type;
+    const text = recorded ? data.message || "" : "";
+    const template = setup.recordUrls[moduleOf(message.channel)];
+    const url = recorded && event.base_log_id && template ? template.replace("__id__", encodeURIComponent(event.base_log_id)) : "";
+    return { module, level, type, text, url, when: event.timestamp, recorded };
   }
 
-  function item(message) {
+  function ago(when) {
+    const seconds = Math.round((new Date(when).getTime() - Date.now()) / 1000);
+    const steps = [[60, "second"], [3600, "minute"], [86400, "hour"], [Infinity, "day"]];
+    let unit = 1;
+    for (const [limit, name] of steps) {
+      if (Math.abs(seconds) < limit) return relative.format(Math.round(seconds / unit), name);
+      unit = limit;
+    }
+    return "";
+  }
+
+  function span(className, text) {
+    const element = document.createElement("span");
+    element.className = className;
+    element.textContent = text;
+    return element;
+  }
+
+  function line(message) {
+    const found = describe(message);
     const li = document.createElement("li");
+    li.className = `cc-line cc-level-${found.level || "none"}`;
+    Object.assign(li.dataset, { module: found.module, level: found.level, type: found.type });
     const time = document.createElement("time");
-    time.textContent = message.event.timestamp || "";
+    time.dateTime = found.when || "";
+    time.title = found.when ? new Date(found.when).toLocaleString(language) : "";
+    time.textContent = found.when ? ago(found.when) : "";
     const type = document.createElement("code");
-    const logged = message.event.data && message.event.data.event_type; // mem0.recorded: what was logged
-    type.textContent = logged ? `${message.event.type} · ${logged}` : message.event.type;
-    const channel = document.createElement("span");
-    channel.className = "cc-channel";
-    channel.textContent = message.channel;
-    li.append(time, " ", type, " ", channel);
+    type.className = "cc-type";
+    type.textContent = found.type;
+    li.append(time, span("cc-module", setup.modules[found.module] || found.module));
+    if (found.level) li.append(span("cc-level", setup.levels[found.level] || found.level));
+    li.append(type);
+    if (found.url) {
+      const link = document.createElement("a");
+      link.className = "cc-message";
+      link.href = found.url;
+      link.title = labels.openRecord;
+      link.textContent = found.text || labels.openRecord;
+      li.append(link);
+    } else if (found.text) {
+      li.append(span("cc-message", found.text));
+    }
+    li.hidden = !matches(li);
     return li;
+  }
+
+  function matches(li) {
+    const wanted = new FormData(filters);
+    const type = String(wanted.get("type") || "").trim().toLowerCase();
+    return (
+      (!wanted.get("module") || li.dataset.module === wanted.get("module")) &&
+      (!wanted.get("level") || li.dataset.level === wanted.get("level")) &&
+      (!type || li.dataset.type.toLowerCase().includes(type))
+    );
+  }
+
+  function applyFilters() {
+    for (const li of list.querySelectorAll(".cc-line")) li.hidden = !matches(li);
   }
 
   function prepend(target, li, keep) {
@@ -42,38 +127,210 @@
     while (target.children.length > keep) target.lastElementChild.remove();
   }
 
-  function show(message) {
-    prepend(list, item(message), KEEP);
-    const tile = document.querySelector(`.cc-tile[data-module="${moduleOf(message.channel)}"] .cc-events`);
-    if (tile) prepend(tile, item(message), 3);
+  function addToFeed(message) {
+    const type = describe(message).type;
+    if (!seenTypes.has(type)) {
+      seenTypes.add(type);
+      const option = document.createElement("option");
+      option.value = type;
+      typeList.append(option);
+    }
+    prepend(list, line(message), KEEP);
+  }
+
+  function refreshTimes() {
+    for (const time of document.querySelectorAll(".cc-board time[datetime]")) {
+      if (!time.dateTime) continue;
+      time.textContent = ago(time.dateTime);
+      time.title = new Date(time.dateTime).toLocaleString(language);
+    }
+  }
+
+  // --- tiles and charts ----------------------------------------------------------------------
+
+  function tileOf(module) {
+    return document.querySelector(`.cc-tile[data-module="${CSS.escape(module)}"]`);
+  }
+
+  function bump(tile, name, by) {
+    const value = tile && tile.querySelector(`[data-count="${name}"] .cc-count-value`);
+    if (value) value.textContent = String(Number(value.textContent) + by);
+  }
+
+  function countIn(message) {
+    const found = describe(message);
+    const module = moduleOf(message.channel);
+    const tile = tileOf(module);
+    if (tile) {
+      const events = tile.querySelector(".cc-events");
+      const li = document.createElement("li");
+      const time = document.createElement("time");
+      time.dateTime = found.when || "";
+      time.textContent = found.when ? ago(found.when) : "";
+      time.title = found.when ? new Date(found.when).toLocaleString(language) : "";
+      const type = document.createElement("code");
+      type.className = "cc-type";
+      type.textContent = found.type;
+      li.append(time, " ", type, " ", span("cc-channel", message.channel));
+      prepend(events, li, TILE_KEEP);
+    }
+    if (!found.recorded || !found.when) return;
+    const today = new Date();
+    today.setHours(0, 0, 0, 0);
+    if (new Date(found.when) >= today) {
+      bump(tile, "logs_today", 1);
+      if (ERROR_LEVELS.has(found.level)) bump(tile, "errors_today", 1);
+    }
+    if (message.event.data && message.event.data.prompt) bump(tile, "prompt_traces", 1);
+    if (window.cosDashboardCharts) window.cosDashboardCharts.add(module, found.when, found.level, 1);
+  }
+
+  function showHealth(tile, health) {
+    const word = tile.querySelector(".cc-health-word");
+    tile.classList.remove("cc-health-up", "cc-health-down", "cc-health-unknown");
+    if (health === null) {
+      tile.classList.add("cc-health-unknown");
+      word.textContent = labels.unknown;
+      return;
+    }
+    tile.classList.add(health.up ? "cc-health-up" : "cc-health-down");
+    word.textContent = health.up ? labels.healthy : labels.unhealthy;
+    word.parentElement.title = health.error || "";
+    tile.querySelector(".cc-latency").textContent = health.latency_ms.toFixed(1);
+  }
+
+  function refresh() {
+    // After a break: the tiles' health and counts and the charts, read again.
+    fetch(setup.dataUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then((answer) => (answer.ok ? answer.json() : Promise.reject(answer.status)))
+      .then((data) => {
+        for (const [module, state] of Object.entries(data.tiles)) {
+          const tile = tileOf(module);
+          if (!tile) continue;
+          showHealth(tile, state.health);
+          tile.classList.toggle("cc-enabled", state.enabled);
+          tile.classList.toggle("cc-disabled", !state.enabled);
+          for (const count of state.counts) {
+            const value = tile.querySelector(`[data-count="${count.name}"] .cc-count-value`);
+            if (value) value.textContent = String(count.value);
+          }
+        }
+        if (window.cosDashboardCharts) window.cosDashboardCharts.load(data.activity);
+      })
+      .catch(() => {}); // the tiles stay "unknown" until the next try
+  }
+
+  function healthUnknown() {
+    for (const tile of document.querySelectorAll(".cc-tile")) showHealth(tile, null);
+  }
+
+  // --- the feed ----------------------------------------------------------------------------
+
+  function receive(message) {
+    const id = message.event && message.event.id;
+    if (id && seen.has(id)) return;
+    if (id) seen.add(id);
+    if (seen.size > 4 * KEEP) seen.delete(seen.values().next().value);
+    cursor = message.cursor || cursor;
+    countIn(message);
+    if (paused) {
+      held.push(message);
+      if (held.length > KEEP) held.shift();
+      heldNote.textContent = interpolate(labels.held, { count: held.length });
+    } else {
+      addToFeed(message);
+    }
+    if (message.event.type === "cc.module.enabled" || message.event.type === "cc.module.disabled") refresh();
+  }
+
+  function setStatus(text, state) {
+    status.textContent = text;
+    status.dataset.state = state;
+    status.classList.toggle("cc-is-live", state === "live");
+    retryButton.hidden = state !== "waiting";
+  }
+
+  function feedUrl() {
+    if (panel.dataset.wsUrl) return panel.dataset.wsUrl; // a test may point it elsewhere
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    return `${scheme}://${location.host}${panel.dataset.wsPath}`;
   }
 
   function connect() {
-    const scheme = location.protocol === "https:" ? "wss" : "ws";
-    const socket = new WebSocket(`${scheme}://${location.host}${panel.dataset.wsPath}`);
-    setStatus("labelConnecting", false);
-    socket.addEventListener("open", () => {
+    clearTimeout(retryTimer);
+    clearInterval(countdownTimer);
+    setStatus(labels.connecting, "connecting");
+    const opened = new WebSocket(feedUrl());
+    socket = opened;
+    opened.addEventListener("open", () => {
       const subscribe = { action: "subscribe", channels: panel.dataset.channels.split(",") };
       if (cursor) subscribe.since = cursor;
-      socket.send(JSON.stringify(subscribe));
+      opened.send(JSON.stringify(subscribe));
     });
-    socket.addEventListener("message", (received) => {
+    opened.addEventListener("message", (received) => {
       const message = JSON.parse(received.data);
       if (message.type === "subscribed") {
-        setStatus("labelLive", true);
+        setStatus(labels.live, "live");
         retryMs = 1000;
+        if (document.querySelector(".cc-health-unknown")) refresh(); // back after a break
       } else if (message.type === "event") {
-        cursor = message.cursor;
-        show(message);
+        receive(message);
       }
     });
-    socket.addEventListener("close", (closed) => {
-      setStatus("labelClosed", false);
-      if (closed.code === 4401 || closed.code === 4403) return; // retrying would not help
-      setTimeout(connect, retryMs);
-      retryMs = Math.min(retryMs * 2, 30000);
+    opened.addEventListener("close", (closed) => {
+      if (socket !== opened) return; // replaced by a "retry now"
+      healthUnknown();
+      if (closed.code === 4401 || closed.code === 4403) {
+        setStatus(labels.stopped, "stopped"); // retrying would not help
+        return;
+      }
+      waitAndRetry();
     });
   }
 
+  function waitAndRetry() {
+    retryAt = Date.now() + retryMs;
+    retryMs = Math.min(retryMs * 2, MAX_RETRY_MS);
+    const tick = () => {
+      const seconds = Math.max(0, Math.ceil((retryAt - Date.now()) / 1000));
+      setStatus(interpolate(labels.retrying, { seconds }), "waiting");
+    };
+    tick();
+    countdownTimer = setInterval(tick, 250);
+    retryTimer = setTimeout(connect, retryAt - Date.now());
+  }
+
+  function retryNow() {
+    const old = socket;
+    socket = null;
+    if (old && old.readyState <= WebSocket.OPEN) old.close();
+    connect();
+  }
+
+  function togglePause() {
+    paused = !paused;
+    pauseButton.textContent = paused ? labels.resume : labels.pause;
+    pauseButton.setAttribute("aria-pressed", String(paused));
+    panel.classList.toggle("cc-paused", paused);
+    if (!paused) {
+      for (const message of held) addToFeed(message);
+      held = [];
+      heldNote.textContent = "";
+    }
+  }
+
+  retryButton.addEventListener("click", retryNow);
+  pauseButton.addEventListener("click", togglePause);
+  filters.addEventListener("input", applyFilters);
+  filters.addEventListener("change", applyFilters);
+  for (const message of setup.backfill) {
+    if (message.event && message.event.id) seen.add(message.event.id);
+    addToFeed(message);
+  }
+  refreshTimes();
+  setInterval(refreshTimes, 15000);
+  refresh(); // the charts' data
   connect();
+  // For tests and the curious: the socket in use, and a way to break it.
+  window.cosLiveFeed = { socket: () => socket, retryNow };
 })();
