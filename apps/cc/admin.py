@@ -189,6 +189,7 @@ def dashboard_data(request: HttpRequest) -> HttpResponse:
         )
     return JsonResponse(
         {
+            "today": selectors.start_of_today().isoformat(),
             "tiles": selectors.tile_states(request.user),
             "activity": selectors.activity(request.user, hours),
         }

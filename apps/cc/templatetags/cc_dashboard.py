@@ -53,6 +53,7 @@ def live_feed_setup(context: dict[str, Any]) -> dict[str, Any]:
     since = backfill[-1]["cursor"] if backfill else f"{int(time.time() * 1000) - 1000}-0"
     return {
         "dataUrl": reverse("admin:cc_dashboard_data"),
+        "today": selectors.start_of_today().isoformat(),
         "recordUrls": selectors.record_urls(user),
         "modules": {
             c.definition.code: str(c.verbose_name)

@@ -26,6 +26,9 @@
   const relative = new Intl.RelativeTimeFormat(language, { numeric: "auto", style: "short" });
   const seen = new Set(); // event ids shown: a replay after a break repeats none
   const seenTypes = new Set();
+  const RECORDED_KEEP = 1000;
+  const recorded = []; // the last L1 logs seen live: {module, when, level, prompt}
+  let todayStart = Date.parse(setup.today); // "today" as the server counts it
   let cursor = setup.since; // resume after the newest event shown
   let socket = null;
   let retryMs = 1000;
@@ -175,14 +178,20 @@
       prepend(events, li, TILE_KEEP);
     }
     if (!found.recorded || !found.when) return;
-    const today = new Date();
-    today.setHours(0, 0, 0, 0);
-    if (new Date(found.when) >= today) {
-      bump(tile, "logs_today", 1);
-      if (ERROR_LEVELS.has(found.level)) bump(tile, "errors_today", 1);
-    }
-    if (message.event.data && message.event.data.prompt) bump(tile, "prompt_traces", 1);
+    const log = { module, when: Date.parse(found.when), level: found.level, prompt: Boolean((message.event.data || {}).prompt) };
+    recorded.push(log);
+    if (recorded.length > RECORDED_KEEP) recorded.shift();
+    countLog(log, 1);
     if (window.cosDashboardCharts) window.cosDashboardCharts.add(module, found.when, found.level, 1);
+  }
+
+  function countLog(log, by) {
+    const tile = tileOf(log.module);
+    if (log.when >= todayStart) {
+      bump(tile, "logs_today", by);
+      if (ERROR_LEVELS.has(log.level)) bump(tile, "errors_today", by);
+    }
+    if (log.prompt) bump(tile, "prompt_traces", by);
   }
 
   function showHealth(tile, health) {
@@ -204,6 +213,11 @@
     fetch(setup.dataUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then((answer) => (answer.ok ? answer.json() : Promise.reject(answer.status)))
       .then((data) => {
+        // The answer counts what was written up to its `until`: logs seen live after that are
+        // counted on top, whichever arrived first.
+        const until = Date.parse(data.activity.until);
+        const later = recorded.filter((log) => log.when > until);
+        todayStart = Date.parse(data.today);
         for (const [module, state] of Object.entries(data.tiles)) {
           const tile = tileOf(module);
           if (!tile) continue;
@@ -215,7 +229,11 @@
             if (value) value.textContent = String(count.value);
           }
         }
-        if (window.cosDashboardCharts) window.cosDashboardCharts.load(data.activity);
+        for (const log of later) countLog(log, 1);
+        if (window.cosDashboardCharts) {
+          window.cosDashboardCharts.load(data.activity);
+          for (const log of later) window.cosDashboardCharts.add(log.module, log.when, log.level, 1);
+        }
       })
       .catch(() => {}); // the tiles stay "unknown" until the next try
   }
