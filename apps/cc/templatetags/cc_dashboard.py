@@ -71,7 +71,7 @@ def live_feed_setup(context: dict[str, Any]) -> dict[str, Any]:
             "stopped": _("Disconnected: you may not see this feed."),
             "pause": _("Pause"),
             "resume": _("Resume"),
-            "held": _("%(count)s new events held"),
+            "held": _("New events held: %(count)s"),
             "unknown": _("Unknown"),
             "healthy": _("Healthy"),
             "unhealthy": _("Unhealthy"),

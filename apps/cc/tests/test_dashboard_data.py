@@ -176,3 +176,25 @@ def test_the_page_brings_the_feeds_last_events_and_where_to_resume(
     record = setup["recordUrls"]["cc"].replace("__id__", second.base_log_id)
     assert admin_client.get(record).status_code == 200
     assert setup["labels"]["retryNow"] == "Retry now"
+
+
+@pytest.mark.parametrize("language", ["fr", "de", "lb"])
+def test_the_dashboards_words_and_its_scripts_are_in_the_chosen_language(
+    admin_client, settings, language
+):
+    from apps.cc.tests.test_dashboard import in_language
+
+    admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    page = admin_client.get("/admin/").content.decode()
+    for text in ("Events per minute, last hour", "Log levels, last 24 hours", "All levels"):
+        assert in_language(language, text) in page, text
+    labels = setup_of(page)["labels"]
+    for key, text in {
+        "retryNow": "Retry now",
+        "retrying": "Disconnected, retrying in %(seconds)s s",
+        "unknown": "Unknown",
+        "held": "New events held: %(count)s",
+        "resume": "Resume",
+    }.items():
+        assert labels[key] == in_language(language, text), key
+    assert labels["counts"]["errors_today"] == in_language(language, "Errors today")
