@@ -11,6 +11,11 @@
   let setup = null;
   let charts = null;
   let redrawing = false;
+  const NEAREST = { lb: "de" }; // languages the browser may lack, and the nearest it has
+  const pageLanguage = document.documentElement.lang || "en";
+  const locale = Intl.DateTimeFormat.supportedLocalesOf([pageLanguage]).length
+    ? pageLanguage
+    : NEAREST[pageLanguage] || undefined;
 
   function floorTo(ms, step) {
     return Math.floor(ms / step) * step;
@@ -50,7 +55,7 @@
   }
 
   function timeLabel(ms) {
-    return new Date(ms).toLocaleTimeString(document.documentElement.lang || undefined, {
+    return new Date(ms).toLocaleTimeString(locale, {
       hour: "2-digit",
       minute: "2-digit",
     });

@@ -22,7 +22,13 @@
   const MAX_RETRY_MS = 30000;
   const MEMORY_PREFIX = "mem0.recorded.";
   const ERROR_LEVELS = new Set(["error", "critical"]);
-  const language = document.documentElement.lang || undefined;
+  // Times are written by the browser's Intl in the page's language; where the browser has no
+  // data for it (Chromium has none for Luxembourgish), in the nearest language it has.
+  const NEAREST = { lb: "de" };
+  const pageLanguage = document.documentElement.lang || "en";
+  const language = Intl.RelativeTimeFormat.supportedLocalesOf([pageLanguage]).length
+    ? pageLanguage
+    : NEAREST[pageLanguage] || undefined;
   const relative = new Intl.RelativeTimeFormat(language, { numeric: "auto", style: "short" });
   const seen = new Set(); // event ids shown: a replay after a break repeats none
   const seenTypes = new Set();
