@@ -8,6 +8,7 @@ from django.db.models.functions import TruncMinute
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.module_loading import import_string
 from redis.exceptions import RedisError
 
 from apps.cc.models import Module, ModuleStateChange
@@ -17,6 +18,10 @@ from apps.core.memory import Level, MemoryModels, NoMemory, memory_models
 from apps.core.modules import access, registry
 
 ERROR_LEVELS = (Level.ERROR, Level.CRITICAL)
+# A module adds its own numbers to its tile by providing this contract: a callable taking the
+# start of today and returning [{"name": "notes", "value": 12, "url": "/admin/..."}] (names cc
+# knows are translated by cc: see cc_dashboard.count_labels; others may bring a "label").
+COUNTS_CONTRACT = "dashboard.counts"
 MAX_ACTIVITY_HOURS = 7 * 24
 
 
@@ -76,7 +81,7 @@ def tile_states(user: Any) -> dict[str, dict[str, Any]]:
             "reason": row.reason if row is not None else "",
             "module_id": row.pk if row is not None else None,
             "health": {"up": checked.up, "latency_ms": checked.latency_ms, "error": checked.error},
-            "counts": memory_counts(code, since),
+            "counts": memory_counts(code, since) + contributed_counts(code, since),
         }
     return states
 
@@ -113,6 +118,22 @@ def memory_counts(code: str, since: datetime) -> list[dict[str, Any]]:
         notes = found.scratch_note._default_manager.filter(expires_at__gt=timezone.now())
         counts.append(_count("notes", notes.count(), found.scratch_note))
     return counts
+
+
+def contributed_counts(code: str, since: datetime) -> list[dict[str, Any]]:
+    """What the module counts itself for its tile (its `dashboard.counts` contract), if any."""
+    dotted = registry.get_module_config(code).contracts.get(COUNTS_CONTRACT)
+    if dotted is None:
+        return []
+    return [
+        {
+            "name": str(c["name"]),
+            "value": int(c["value"]),
+            "url": c.get("url"),
+            "label": c.get("label"),
+        }
+        for c in import_string(dotted)(since)
+    ]
 
 
 def _count(

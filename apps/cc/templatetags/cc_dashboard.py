@@ -32,8 +32,9 @@ def count_labels() -> dict[str, str]:
 
 
 @register.filter
-def count_label(name: str) -> str:
-    return count_labels().get(name, name)
+def count_label(count: dict[str, Any]) -> str:
+    """A count's words: cc's for the names it knows, else the module's own label, else its name."""
+    return count_labels().get(count["name"]) or str(count.get("label") or count["name"])
 
 
 @register.simple_tag(takes_context=True)

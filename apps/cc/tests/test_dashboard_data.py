@@ -198,3 +198,27 @@ def test_the_dashboards_words_and_its_scripts_are_in_the_chosen_language(
     }.items():
         assert labels[key] == in_language(language, text), key
     assert labels["counts"]["errors_today"] == in_language(language, "Errors today")
+
+
+def probe_counts(since):
+    """A `dashboard.counts` contract, as a module would provide it."""
+    return [
+        {"name": "notes", "value": 7, "url": "/admin/probe/item/"},
+        {"name": "drafts", "value": 3, "url": None, "label": "Drafts waiting"},
+    ]
+
+
+def test_a_module_adds_its_own_numbers_to_its_tile_through_a_contract(admin_client, monkeypatch):
+    from apps.core.modules.registry import get_module_config
+
+    contract = {selectors.COUNTS_CONTRACT: f"{__name__}.probe_counts"}
+    monkeypatch.setattr(get_module_config("probe"), "contracts", contract)
+    assert counts_of(admin_client.get(DATA_URL).json()["tiles"]["probe"]) == {
+        "notes": 7,
+        "drafts": 3,
+    }
+    page = admin_client.get("/admin/").content.decode()
+    assert shown_counts(page, "probe") == {"notes": 7, "drafts": 3}
+    start = page.index('data-module="probe"')
+    tile = page[start : page.index("</article>", start)]
+    assert "Drafts waiting" in tile and 'href="/admin/probe/item/"' in tile
