@@ -62,7 +62,9 @@
     const recorded = message.channel.startsWith(MEMORY_PREFIX);
     const level = recorded ? data.level || "info" : "";
     const type = (recorded && data.event_type) || event.type;
-    const text = recorded ? data.message || "" : "";
+    // Other events have no message: their title or name, when they carry one, says what they are about.
+    const about = [data.message, data.title, data.name].find((value) => typeof value === "string");
+    const text = recorded ? data.message || "" : about || "";
     const template = setup.recordUrls[moduleOf(message.channel)];
     const url = recorded && event.base_log_id && template ? template.replace("__id__", encodeURIComponent(event.base_log_id)) : "";
     return { module, level, type, text, url, when: event.timestamp, recorded };
