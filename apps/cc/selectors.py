@@ -66,11 +66,11 @@ def module_tiles(user: Any, events_per_module: int = 3) -> dict[str, Any]:
     return {"tiles": tiles, "events_error": events_error}
 
 
-def tile_states(user: Any) -> dict[str, dict[str, Any]]:
+def tile_states(user: Any, until: datetime | None = None) -> dict[str, dict[str, Any]]:
     """Each viewable module's state, health and counts, by code (the dashboard's tiles, and
     what it fetches again when its live feed comes back)."""
     rows = {module.name: module for module in Module.objects.all()}
-    since = start_of_today()
+    since, until = start_of_today(), until or timezone.now()
     states = {}
     for code in viewable_modules(user):
         row = rows.get(code)
@@ -81,7 +81,7 @@ def tile_states(user: Any) -> dict[str, dict[str, Any]]:
             "reason": row.reason if row is not None else "",
             "module_id": row.pk if row is not None else None,
             "health": {"up": checked.up, "latency_ms": checked.latency_ms, "error": checked.error},
-            "counts": memory_counts(code, since) + contributed_counts(code, since),
+            "counts": memory_counts(code, since, until) + contributed_counts(code, since),
         }
     return states
 
@@ -91,7 +91,7 @@ def start_of_today() -> datetime:
     return now.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def memory_counts(code: str, since: datetime) -> list[dict[str, Any]]:
+def memory_counts(code: str, since: datetime, until: datetime) -> list[dict[str, Any]]:
     """The module's L1 counts (logs and errors since `since`, prompt traces, live notes), each
     with the admin list it links to; none for a module without L1 memory."""
     try:
@@ -99,7 +99,8 @@ def memory_counts(code: str, since: datetime) -> list[dict[str, Any]]:
     except NoMemory:
         return []
     logs: Any = found.base_log._default_manager
-    today = logs.filter(timestamp__gte=since).aggregate(
+    traces: Any = found.prompt_trace._default_manager
+    today = logs.filter(timestamp__gte=since, timestamp__lte=until).aggregate(
         logs=Count("pk"), errors=Count("pk", filter=Q(level__in=ERROR_LEVELS))
     )
     day = {
@@ -112,7 +113,11 @@ def memory_counts(code: str, since: datetime) -> list[dict[str, Any]]:
         _count(
             "errors_today", today["errors"], found.base_log, {**day, "level__in": "error,critical"}
         ),
-        _count("prompt_traces", found.prompt_trace._default_manager.count(), found.prompt_trace),
+        _count(
+            "prompt_traces",
+            traces.filter(base_log__timestamp__lte=until).count(),
+            found.prompt_trace,
+        ),
     ]
     if found.scratch_note is not None:
         notes = found.scratch_note._default_manager.filter(expires_at__gt=timezone.now())
@@ -168,11 +173,11 @@ def record_urls(user: Any) -> dict[str, str]:
     return urls
 
 
-def activity(user: Any, hours: int = 24) -> dict[str, Any]:
+def activity(user: Any, hours: int = 24, until: datetime | None = None) -> dict[str, Any]:
     """L1 logs per module, minute and level over the last `hours`, for the dashboard's charts:
     one grouped query per viewable module with memory, sparse rows [module, minute, level,
     count] (minutes without logs are left out)."""
-    until = timezone.now()
+    until = until or timezone.now()
     since = until - timedelta(hours=hours)
     rows: list[list[Any]] = []
     modules = []

@@ -74,6 +74,8 @@ def live_feed_setup(context: dict[str, Any]) -> dict[str, Any]:
             "resume": _("Resume"),
             "held": _("New events held: %(count)s"),
             "unknown": _("Unknown"),
+            "enabled": _("Enabled"),
+            "disabled": _("Disabled"),
             "healthy": _("Healthy"),
             "unhealthy": _("Unhealthy"),
             "perMinute": _("Events per minute, last hour"),

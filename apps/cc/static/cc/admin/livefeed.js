@@ -42,6 +42,8 @@
   let retryTimer = null;
   let countdownTimer = null;
   let paused = false;
+  let lastMessageAt = Date.now();
+  let heartbeatMs = 30000;
   let held = [];
 
   function interpolate(text, values) {
@@ -232,6 +234,7 @@
           showHealth(tile, state.health);
           tile.classList.toggle("cc-enabled", state.enabled);
           tile.classList.toggle("cc-disabled", !state.enabled);
+          tile.querySelector(".cc-state").textContent = state.enabled ? labels.enabled : labels.disabled;
           for (const count of state.counts) {
             const value = tile.querySelector(`[data-count="${count.name}"] .cc-count-value`);
             if (value) value.textContent = String(count.value);
@@ -282,10 +285,19 @@
     return `${scheme}://${location.host}${panel.dataset.wsPath}`;
   }
 
+  function watch() {
+    // A connection that died without a close (a sleeping laptop, a dropped network) sends no
+    // heartbeat: past two of them, close it and go the usual way of a break.
+    if (socket && socket.readyState === WebSocket.OPEN && Date.now() - lastMessageAt > 2 * heartbeatMs) {
+      socket.close();
+    }
+  }
+
   function connect() {
     clearTimeout(retryTimer);
     clearInterval(countdownTimer);
     setStatus(labels.connecting, "connecting");
+    lastMessageAt = Date.now();
     const opened = new WebSocket(feedUrl());
     socket = opened;
     opened.addEventListener("open", () => {
@@ -295,6 +307,8 @@
     });
     opened.addEventListener("message", (received) => {
       const message = JSON.parse(received.data);
+      lastMessageAt = Date.now();
+      if (message.type === "welcome" && message.heartbeat_s > 0) heartbeatMs = message.heartbeat_s * 1000;
       if (message.type === "subscribed") {
         setStatus(labels.live, "live");
         retryMs = 1000;
@@ -355,6 +369,7 @@
   }
   refreshTimes();
   setInterval(refreshTimes, 15000);
+  setInterval(watch, 5000);
   refresh(); // the charts' data
   connect();
   // For tests and the curious: the socket in use, and a way to break it.
