@@ -189,7 +189,7 @@ def activity(user: Any, hours: int = 24, until: datetime | None = None) -> dict[
         modules.append(code)
         logs: Any = found.base_log._default_manager
         grouped = (
-            logs.filter(timestamp__gte=since)
+            logs.filter(timestamp__gte=since, timestamp__lte=until)
             .annotate(minute=TruncMinute("timestamp", tzinfo=UTC))
             .values_list("minute", "level")
             .annotate(count=Count("pk"))
