@@ -93,6 +93,14 @@
     });
   }
 
+  function themed() {
+    // Text and grid in the admin's colours (its light and dark themes set these variables).
+    const style = getComputedStyle(document.body);
+    const colour = (name, fallback) => style.getPropertyValue(name).trim() || fallback;
+    window.Chart.defaults.color = colour("--body-quiet-color", "#666");
+    window.Chart.defaults.borderColor = colour("--hairline-color", "#e8e8e8");
+  }
+
   function stackedBars(canvas) {
     return new window.Chart(canvas, {
       type: "bar",
@@ -116,6 +124,7 @@
     const config = document.getElementById("cc-dashboard-setup");
     if (!minutes || !levels || !config || !window.Chart) return;
     setup = JSON.parse(config.textContent);
+    themed();
     charts = { minutes: stackedBars(minutes), levels: stackedBars(levels) };
     redraw();
     setInterval(redraw, MINUTE); // the windows move on with the clock

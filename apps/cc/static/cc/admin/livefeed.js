@@ -42,6 +42,8 @@
   let retryTimer = null;
   let countdownTimer = null;
   let paused = false;
+  let refreshing = false;
+  let refreshAgain = false;
   let lastMessageAt = Date.now();
   let heartbeatMs = 30000;
   let held = [];
@@ -219,7 +221,13 @@
   }
 
   function refresh() {
-    // After a break: the tiles' health and counts and the charts, read again.
+    // After a break, or a module enabled or disabled: the tiles' health, state and counts and
+    // the charts, read again; asked again while one is on its way, it runs once more after it.
+    if (refreshing) {
+      refreshAgain = true;
+      return;
+    }
+    refreshing = true;
     fetch(setup.dataUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then((answer) => (answer.ok ? answer.json() : Promise.reject(answer.status)))
       .then((data) => {
@@ -246,7 +254,14 @@
           for (const log of later) window.cosDashboardCharts.add(log.module, log.when, log.level, 1);
         }
       })
-      .catch(() => {}); // the tiles stay "unknown" until the next try
+      .catch(() => {}) // the tiles stay "unknown" until the next try
+      .finally(() => {
+        refreshing = false;
+        if (refreshAgain) {
+          refreshAgain = false;
+          refresh();
+        }
+      });
   }
 
   function healthUnknown() {
