@@ -63,6 +63,8 @@ def live_feed_setup(context: dict[str, Any]) -> dict[str, Any]:
         },
         "levels": {value: str(label) for value, label in Level.choices},
         "backfill": backfill,
+        # The charts' first data comes with the page: no request of its own on load.
+        "activity": selectors.activity(user),
         "since": since,
         "labels": {
             "connecting": _("Connecting…"),

@@ -153,6 +153,7 @@ def test_a_user_sees_the_tiles_and_numbers_only_of_modules_they_may_view(client,
     assert 'data-module="cc"' in page and 'data-module="cms"' not in page
     setup = setup_of(page)
     assert set(setup["recordUrls"]) == {"cc"} and set(setup["modules"]) == {"cc"}
+    assert {row[0] for row in setup["activity"]["rows"]} == {"cc"}  # the charts' first data
     assert "Hidden from this user" not in page
 
 

@@ -1,6 +1,7 @@
 // cc's dashboard charts (Chart.js, vendored): L1 logs per minute and module over the last hour,
-// and per hour and level over the last 24 hours. Filled from the dashboard's data endpoint,
-// then counted on from live events (window.cosDashboardCharts.add). Plain JS, no build step.
+// and per hour and level over the last 24 hours. Filled from the page's setup (and from the
+// dashboard's data endpoint after a break), then counted on from live events
+// (window.cosDashboardCharts.add). Plain JS, no build step.
 "use strict";
 (function () {
   const MINUTE = 60 * 1000;
@@ -126,6 +127,7 @@
     setup = JSON.parse(config.textContent);
     themed();
     charts = { minutes: stackedBars(minutes), levels: stackedBars(levels) };
+    if (setup.activity) load(setup.activity);
     redraw();
     setInterval(redraw, MINUTE); // the windows move on with the clock
   }

@@ -197,7 +197,6 @@
     addToFeed(message);
   }
   setInterval(watch, 5000);
-  tiles.refresh(); // the charts' data
   connect();
   // For tests and the curious: the socket in use, and a way to break it.
   window.cosLiveFeed = { socket: () => socket, retryNow };
