@@ -132,9 +132,9 @@ def browser() -> Iterator[Any]:
 @pytest.fixture(scope="module")
 def demo_site(database_service, redis_service, embedded_engines, tmp_path_factory) -> Iterator[Any]:
     """A real `serve` on a scratch database holding `manage.py demo`'s story (its graph in the
-    test graph server), its admin `admin` with ADMIN_PASSWORD, for the test module. As compose
-    runs them: the live feed's bridge in a process of its own beside it, and no other
-    subscriber (the graph sync would replay the shared test streams into the graph)."""
+    test graph server), its admin `admin` with ADMIN_PASSWORD, for the test module. No
+    subscriber runs (the graph sync would replay the shared test streams into the graph); the
+    live feed needs none: serve's own hub reads the streams for its websockets."""
     from django.conf import settings
 
     from tests.serving import BASE_DIR, ServeProcess, scratch_database_url, serve_env
@@ -148,12 +148,6 @@ def demo_site(database_service, redis_service, embedded_engines, tmp_path_factor
             COS_EVENTS_RUN_IN_SERVE="false",
         )
         server = ServeProcess(env).start()  # migrates the scratch database
-        bridge = subprocess.Popen(  # its periodic jobs need the tables: after the migration
-            [sys.executable, "manage.py", "runsubscribers", "--no-relay", "core.livefeed"],
-            cwd=BASE_DIR,
-            env=env,
-            stdout=subprocess.DEVNULL,
-        )
         try:
             subprocess.run(
                 [sys.executable, "manage.py", "demo", "--no-progress"],
@@ -164,8 +158,6 @@ def demo_site(database_service, redis_service, embedded_engines, tmp_path_factor
             )
             yield server
         finally:
-            bridge.terminate()
-            bridge.wait(timeout=30)
             output = server.stop()
         assert "Traceback" not in output, output
 
