@@ -79,7 +79,7 @@ class ModuleAdmin(admin.ModelAdmin):
     @admin.display(description=gettext_lazy("kind"))
     def kind(self, module: Module) -> str:
         definition = installed_definition(module.name)
-        return str(definition.kind) if definition else _("not installed")
+        return definition.kind.label if definition else _("not installed")
 
     def get_readonly_fields(self, request: HttpRequest, obj: Module | None = None) -> Any:
         fields = list(super().get_readonly_fields(request, obj))

@@ -43,7 +43,12 @@ def architecture_view(request: HttpRequest) -> HttpResponse:
         "checking": reports is None,
         "all_ok": reports is not None and all(report.ok for report in reports),
         "modules": [
-            (source, picture.consumed(source), STATE_LABELS[_state(by_code, source.code)])
+            (
+                source,
+                picture.shown_name(source),
+                picture.consumed(source),
+                STATE_LABELS[_state(by_code, source.code)],
+            )
             for source in sources
         ],
         "state_labels": STATE_LABELS,

@@ -61,6 +61,11 @@ def elements(
     return _deduplicated(found)
 
 
+def shown_name(source: ModuleSource) -> str:
+    """The module's name in the reader's language: its app's verbose name, when installed."""
+    return str(source.config.verbose_name) if source.config else source.definition.name
+
+
 def consumed(source: ModuleSource) -> list[str]:
     """The channels the module's subscribers read (and its declared `consumes`)."""
     return consumed_channels(source)
@@ -80,7 +85,7 @@ def _module_node(source: ModuleSource, report: ModuleReport | None) -> Element:
         "data": {
             "id": _module(source.code),
             "code": source.code,
-            "label": f"{source.code}\n{definition.name}",
+            "label": f"{source.code}\n{shown_name(source)}",
             "kind": str(definition.kind),
             "state": module_state(report),
             "failing": failing,
