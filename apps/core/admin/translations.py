@@ -1,20 +1,24 @@
 """Finding English on a translated admin page, for the tests that keep the admin in every
 language (apps/core/tests/test_admin_languages.py).
 
-A page's visible text (text outside scripts, styles, hidden elements, code and what is marked
-translate="no"; the title, and the attributes people see or hear: title, placeholder, alt,
-aria-label, a button's value) is cut into its text pieces;
-a piece is English when it is the msgid of a message some catalog translates (Django's, every
-installed app's, the project's) and no catalog of the page's language says it that way. That
-leaves data alone (nobody's catalog holds a user's note) and accepts words two languages share
-("Status" in German). Messages with placeholders (`Select %s to change`) are matched as patterns.
+A page's visible text is its text outside scripts, styles, hidden elements, code and what is
+marked translate="no"; its title; the attributes people see or hear (title, placeholder, alt,
+aria-label, a button's value); and the texts a page gives its scripts: the strings of the JSON
+in a <script> whose id ends in "-texts" (`{{ texts|json_script:"graph-map-texts" }}`). Each of
+its pieces is English when it is the msgid of a message some catalog translates (Django's,
+every installed app's, the project's) and no catalog of the page's language says it that way.
+That leaves data alone (nobody's catalog holds a user's note) and accepts words two languages
+share ("Status" in German). Messages with placeholders (`Select %s to change`) are matched as
+patterns.
 
-`admin_pages(site, user)` lists the pages to look at, from the site's registry and URL
+`admin_pages(site, request)` lists the pages to look at, from the site's registry and URL
 patterns, so a page added anywhere (a module's register_page, a new model admin) is covered.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -29,6 +33,7 @@ from django.urls import URLPattern, URLResolver, reverse
 from django.utils.translation import trans_real
 
 HIDDEN = frozenset({"script", "style", "template", "noscript"})
+TEXTS_SUFFIX = "-texts"  # json_script's id for the words a page's script shows (other JSON: data)
 # Code is the same in every language (a module's code, a file name); so is what a page marks
 # translate="no" (HTML's way to say "data, not words": a graph label, an event type).
 CODE = frozenset({"code", "kbd", "samp"})
@@ -52,12 +57,16 @@ class _VisibleText(HTMLParser):
         self.pieces: list[str] = []
         self._skipped_tag = ""  # an element whose content nobody sees, while inside it
         self._skipped_depth = 0
+        self._json: list[str] | None = None  # inside a <script type="application/json">
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if self._skipped_depth:
             self._skipped_depth += tag == self._skipped_tag
             return
         values = dict(attrs)
+        if tag == "script" and (values.get("id") or "").endswith(TEXTS_SUFFIX):
+            self._json = []  # the texts a page gives its script (json_script), shown by it
+            return
         if (
             tag in HIDDEN
             or tag in CODE
@@ -75,10 +84,28 @@ class _VisibleText(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if self._skipped_depth and tag == self._skipped_tag:
             self._skipped_depth -= 1
+        if tag == "script" and self._json is not None:
+            with contextlib.suppress(ValueError):
+                self.pieces.extend(_strings(json.loads("".join(self._json))))
+            self._json = None
 
     def handle_data(self, data: str) -> None:
-        if not self._skipped_depth:
+        if self._json is not None:
+            self._json.append(data)
+        elif not self._skipped_depth:
             self.pieces.append(data)
+
+
+def _strings(value: Any) -> Iterator[str]:
+    """The strings of a JSON value (not its keys: names for the script)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
 
 
 def visible_texts(html: str) -> list[str]:

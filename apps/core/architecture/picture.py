@@ -78,7 +78,6 @@ def _reads(channel: str, event_type: str) -> bool:
 
 
 def _module_node(source: ModuleSource, report: ModuleReport | None) -> Element:
-    definition = source.definition
     failing = [result.rule.id for result in report.results if not result.ok] if report else []
     return {
         "group": "nodes",
@@ -86,7 +85,6 @@ def _module_node(source: ModuleSource, report: ModuleReport | None) -> Element:
             "id": _module(source.code),
             "code": source.code,
             "label": f"{source.code}\n{shown_name(source)}",
-            "kind": str(definition.kind),
             "state": module_state(report),
             "failing": failing,
         },

@@ -68,8 +68,10 @@ def test_visible_text_is_text_and_the_attributes_people_see_not_scripts():
         '<style>.a{}</style><img alt="Logo"><div hidden><div>Secret</div></div>'
         '<tr class="form-row empty-form"><td><img alt="None"></td></tr><p>Shown</p>'
         '<p>Module <code>core</code></p><option translate="no">Module</option>'
+        '<script id="feed-texts" type="application/json">{"retry": "Retry now", "n": 3}</script>'
+        '<script id="feed-config" type="application/json">{"kind": "Module"}</script>'
     )
-    shown = ["Site", "Hint", "Save", "now", "Go on", "Logo", "Shown", "Module"]
+    shown = ["Site", "Hint", "Save", "now", "Go on", "Logo", "Shown", "Module", "Retry now"]
     assert visible_texts(html) == shown
 
 
