@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import threading
 from collections.abc import Sequence
 
@@ -22,7 +23,7 @@ from django.core.cache import cache
 
 from apps.core.architecture import checks
 from apps.core.architecture.checks import ModuleReport
-from apps.core.architecture.sources import ModuleSource
+from apps.core.architecture.sources import IGNORED_DIRS, IGNORED_SUFFIXES, ModuleSource
 
 logger = logging.getLogger(__name__)
 
@@ -36,14 +37,26 @@ _running: dict[str, threading.Thread] = {}  # fingerprint -> the thread checking
 
 def fingerprint(sources: Sequence[ModuleSource]) -> str:
     """A digest of what the rules read: each module's code, package and files (path, size and
-    modification time). Editing, adding or removing a file changes it."""
+    modification time; caches and compiled files left out). Editing, adding or removing a file
+    changes it. os.walk and os.stat, not pathlib: the page computes it on every request."""
     digest = hashlib.sha256()
     for source in sources:
         digest.update(f"{source.code}\0{source.package}\0{source.path}\n".encode())
-        for name in source.files:
-            stat = (source.path / name).stat()
-            digest.update(f"{name}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+        for folder, folders, files in os.walk(source.path):
+            folders[:] = sorted(name for name in folders if _kept_folder(name))  # walked in order
+            for name in sorted(files):
+                if os.path.splitext(name)[1] in IGNORED_SUFFIXES:
+                    continue
+                try:
+                    stat = os.stat(os.path.join(folder, name))
+                except OSError:  # removed while we walk: the next request sees it gone
+                    continue
+                digest.update(f"{folder}/{name}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
     return digest.hexdigest()
+
+
+def _kept_folder(name: str) -> bool:
+    return name not in IGNORED_DIRS and not name.startswith(".")
 
 
 def reports(
