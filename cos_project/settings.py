@@ -277,7 +277,9 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("fr", "Français"), ("de", "Deutsch"), ("lb", "Lëtzebuergesch")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# The project's messages, then what other projects' catalogs lack or get wrong (Django's admin
+# in Luxembourgish, "Auth Token" in German): both win over the installed apps' catalogs.
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale" / "upstream"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

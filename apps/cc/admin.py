@@ -82,7 +82,7 @@ class ModuleAdmin(admin.ModelAdmin):
     @admin.display(description=gettext_lazy("kind"))
     def kind(self, module: Module) -> str:
         definition = installed_definition(module.name)
-        return str(definition.kind) if definition else _("not installed")
+        return definition.kind.label if definition else _("not installed")
 
     def get_urls(self) -> list[URLPattern]:
         # The dashboard's data: the admin index's tiles and charts fetch it (staff only; each

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.apps import AppConfig
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import pgettext_lazy
 
 if TYPE_CHECKING:
     from prometheus_client.core import Metric
@@ -34,6 +35,18 @@ class ModuleKind(StrEnum):
     CORE = "core"  # always on, cannot be disabled
     OPTIONAL = "optional"  # can be enabled and disabled at run time
     INTERNAL = "internal"  # admin only, no public surface
+
+    @property
+    def label(self) -> str:
+        """The kind as people read it, in their language (the value is for code and data)."""
+        return str(_KIND_LABELS[self])
+
+
+_KIND_LABELS = {
+    ModuleKind.CORE: pgettext_lazy("module kind", "core"),
+    ModuleKind.OPTIONAL: pgettext_lazy("module kind", "optional"),
+    ModuleKind.INTERNAL: pgettext_lazy("module kind", "internal"),
+}
 
 
 class _Required:
