@@ -139,7 +139,7 @@ def demo_site(database_service, redis_service, embedded_engines, tmp_path_factor
 
     from tests.serving import BASE_DIR, ServeProcess, scratch_database_url, serve_env
 
-    with scratch_database_url() as database:
+    with scratch_database_url(migrated_for=serve_env(REDIS_URL=settings.REDIS_URL)) as database:
         env = serve_env(
             DATABASE_URL=database,
             REDIS_URL=settings.REDIS_URL,

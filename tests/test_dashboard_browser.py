@@ -23,9 +23,9 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
 
 @pytest.fixture
-def server(tmp_path, scratch_database, redis_service):
+def server(tmp_path, migrated_plain_database, redis_service):
     env = serve_env(
-        DATABASE_URL=scratch_database,
+        DATABASE_URL=migrated_plain_database,
         REDIS_URL=settings.REDIS_URL,
         COS_VAR_DIR=str(tmp_path / "var"),
         COS_ADMIN_PASSWORD=PASSWORD,

@@ -24,9 +24,9 @@ SCREENSHOT = BASE_DIR / "docs" / "images" / "graph-admin.png"
 
 
 @pytest.fixture
-def server(tmp_path, scratch_database, redis_service, graph):
+def server(tmp_path, migrated_plain_database, redis_service, graph):
     env = serve_env(
-        DATABASE_URL=scratch_database,
+        DATABASE_URL=migrated_plain_database,
         REDIS_URL=settings.REDIS_URL,
         COS_VAR_DIR=str(tmp_path / "var"),
         COS_ADMIN_PASSWORD=PASSWORD,

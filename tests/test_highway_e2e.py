@@ -20,9 +20,9 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def stack_env(tmp_path, scratch_database, redis_service):
+def stack_env(tmp_path, migrated_database, redis_service):
     return serve_env(
-        DATABASE_URL=scratch_database,
+        DATABASE_URL=migrated_database,
         REDIS_URL=settings.REDIS_URL,
         COS_VAR_DIR=str(tmp_path / "var"),
         COS_ADMIN_PASSWORD="a-long-test-password-7",
