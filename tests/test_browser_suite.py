@@ -110,3 +110,15 @@ def test_the_graph_picture_of_the_demo(admin_page, demo_site):
         assert any(caption.startswith(expected) for caption in captions), (expected, captions)
     axe_check(page)
     picture(page, "demo-graph")
+
+
+def test_the_architecture_picture(admin_page, demo_site):
+    page = admin_page
+    page.goto(f"{demo_site.url}/admin/cos/architecture/")
+    # serve checked the rules at start: the page answers with results, not "checking".
+    page.wait_for_selector(".cos-arch-ok, .cos-arch-error", timeout=15_000)
+    page.wait_for_selector("#cos-arch-canvas canvas", state="attached")
+    modules = page.eval_on_selector_all("table.cos-arch-module", "tables => tables.map(t => t.id)")
+    for code in ("core", "cc", "graph", "zk", "canon", "cms"):
+        assert f"module-{code}" in modules, modules
+    axe_check(page)

@@ -1,5 +1,5 @@
 """The admin dashboard in a real browser (Debian's chromium driven by Playwright) against a real
-`serve`, with its relay and live-feed bridge: a log written through the API shows at once in
+`serve`, with its relay and its live-feed hub: a log written through the API shows at once in
 the feed (message, level, module, a link to the record), in its tile's counts and in the
 charts; the filters hide lines, pause holds new ones; when the feed breaks the tiles' health
 turns unknown and a countdown runs to the next try, which "retry now" makes at once, and the
@@ -16,8 +16,9 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import Page, expect
 
+from tests.browser import ADMIN_PASSWORD as PASSWORD
+from tests.browser import axe_check, launch_chromium, sign_in
 from tests.serving import ServeProcess, free_port, serve_env
-from tests.test_graph_map_browser import PASSWORD, chromium, sign_in
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
@@ -78,15 +79,16 @@ def quiet(page: Page, logs_today) -> tuple[int, int]:
 
 
 def test_the_dashboard_is_live(server, tmp_path):
-    with chromium() as browser:
+    with launch_chromium() as browser:
         page = browser.new_page(viewport={"width": 1440, "height": 900})
         page.set_default_timeout(5000)
         failures: list[str] = []
         page.on("pageerror", lambda error: failures.append(str(error)))
-        sign_in(page, server.url)
+        sign_in(page, server.url, "admin", PASSWORD)
         status = page.locator(".cc-live-status")
         expect(status).to_have_attribute("data-state", "live")
         expect(page.locator("body")).to_have_attribute("data-cc-charts", "drawn")
+        axe_check(page)
         logs_today = page.locator('.cc-tile[data-module="cc"] [data-count="logs_today"] strong')
         before, charted_before = quiet(page, logs_today)
 
