@@ -276,7 +276,10 @@ class MarkerThread(threading.Thread):
                 with self.relay._marks_lock:
                     waiting = bool(self.relay._marks)
                 if waiting:
-                    self.relay.flush_marks()
+                    try:
+                        self.relay.flush_marks()
+                    except Exception:  # not the database's refusal: logged, the sweep resends
+                        logger.exception("Could not mark delivered outbox rows")
                     idle_since = time.monotonic()
                 if stopping:
                     return

@@ -14,6 +14,7 @@ from django.test import Client
 
 from apps.core.memory.recording import log_l1
 from apps.core.testing import grant, grant_admin_views
+from tests.browser import axe_check
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -55,6 +56,7 @@ def test_the_header_box_leads_to_results_grouped_by_module(live_server, highway)
             page.wait_for_url("**/admin/cos/search/?q=lighthouse")
             expect(page.locator("#search-cc .cos-search-hit")).to_have_count(1)
             expect(page.locator("#search-notebook .cos-search-hit")).to_have_count(1)
+            axe_check(page)
             if SCREENSHOT:
                 page.screenshot(path=SCREENSHOT, full_page=True)
             page.locator("#search-cc a", has_text="Drafted the lighthouse chapter").click()
