@@ -60,7 +60,10 @@ class ModuleViewSet(viewsets.ModelViewSet):
         assert serializer.instance is not None
         with _conflicts_as_409():
             serializer.instance = governance.update_module(
-                serializer.instance, **serializer.validated_data
+                serializer.instance,
+                actor=self.request.user,
+                via=StateChangeVia.API,
+                **serializer.validated_data,
             )
 
     def perform_destroy(self, instance: Module) -> None:
