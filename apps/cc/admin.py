@@ -203,15 +203,7 @@ class ModuleAdmin(admin.ModelAdmin):
         return None
 
 
-@admin.register(ModuleStateChange)
-class ModuleStateChangeAdmin(admin.ModelAdmin):
-    """The audit trail: read-only."""
-
-    list_display = ["at", "module_name", "from_active", "to_active", "actor_name", "via", "reason"]
-    list_filter = ["via", "to_active", "module_name"]
-    search_fields = ["module_name", "actor_name", "reason"]
-    date_hierarchy = "at"
-
+class ReadOnlyAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
@@ -220,3 +212,23 @@ class ModuleStateChangeAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(ModuleSettingChange)
+class ModuleSettingChangeAdmin(ReadOnlyAdmin):
+    """The audit trail of module settings: read-only."""
+
+    list_display = ["at", "module_name", "setting", "from_value", "to_value", "actor_name", "via"]
+    list_filter = ["via", "module_name", "setting"]
+    search_fields = ["module_name", "setting", "actor_name"]
+    date_hierarchy = "at"
+
+
+@admin.register(ModuleStateChange)
+class ModuleStateChangeAdmin(ReadOnlyAdmin):
+    """The audit trail: read-only."""
+
+    list_display = ["at", "module_name", "from_active", "to_active", "actor_name", "via", "reason"]
+    list_filter = ["via", "to_active", "module_name"]
+    search_fields = ["module_name", "actor_name", "reason"]
+    date_hierarchy = "at"

@@ -5,7 +5,7 @@ from typing import Any
 from django.db.models import QuerySet
 from redis.exceptions import RedisError
 
-from apps.cc.models import Module, ModuleStateChange
+from apps.cc.models import Module, ModuleSettingChange, ModuleStateChange
 from apps.core.highway.livefeed import recent_events
 from apps.core.http import health
 from apps.core.modules import access, registry
@@ -18,6 +18,10 @@ def registered_modules() -> QuerySet[Module]:
 def state_changes(module: Module | None = None) -> QuerySet[ModuleStateChange]:
     found = ModuleStateChange.objects.order_by("-at", "-id")
     return found.filter(module_name=module.name) if module is not None else found
+
+
+def setting_changes(module: Module) -> QuerySet[ModuleSettingChange]:
+    return ModuleSettingChange.objects.filter(module_name=module.name).order_by("-at", "-id")
 
 
 def module_tiles(user: Any, events_per_module: int = 3) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
-from apps.cc.models import Module, ModuleStateChange
+from apps.cc.models import Module, ModuleSettingChange, ModuleStateChange
 from apps.core.api.serializers import PartHealthSerializer
 from apps.core.governance.registration import installed_definition
 from apps.core.governance.services import config_problems, name_problem
@@ -164,6 +164,14 @@ class ModuleStateChangeSerializer(serializers.ModelSerializer):
             "reason",
             "at",
         ]
+
+
+class ModuleSettingChangeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ModuleSettingChange
+        fields = [
+            "id", "module_name", "setting", "from_value", "to_value", "actor_name", "via", "at"
+        ]  # fmt: skip
 
 
 class StateChangeResultSerializer(serializers.Serializer):
