@@ -21,6 +21,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cos_project.settings")
 
 from apps.core.runtime import engines
 
+# The browser tests' fixtures (one browser, one demo server per module), for every test folder.
+pytest_plugins = ["tests.browser"]
+
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")  # gw0, gw1... under pytest-xdist
 # A graph server given by NEO4J_URL is one for every xdist worker, and graph tests empty it: with
 # one, the session runs in this one process (pytest_cmdline_main below).
@@ -150,6 +153,10 @@ def redis_service(embedded_engines):
 @pytest.fixture(scope="session")
 def django_db_setup(database_service, django_db_setup):
     """pytest-django's test database, once the database is known to be reachable."""
+    yield
+    from apps.core.highway.relay import relay
+
+    relay().stop_marker()  # its connection must not outlive the test database
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import tempfile
 from tests.serving import ServeProcess, serve_env
 
 
-def start_serve(**extra_env: str) -> ServeProcess:
+def start_serve(args: tuple[str, ...] = (), **extra_env: str) -> ServeProcess:
     env = serve_env(
         DATABASE_URL=os.environ["DATABASE_URL"],
         REDIS_URL=os.environ["REDIS_URL"],
@@ -19,7 +19,7 @@ def start_serve(**extra_env: str) -> ServeProcess:
         LOG_LEVEL="WARNING",
         **extra_env,
     )
-    return ServeProcess(env).start()
+    return ServeProcess(env, args=args).start()
 
 
 def agent_token() -> str:

@@ -1,7 +1,8 @@
 """End to end: an event committed in this process, received by a websocket client of a running
-`serve` (outbox -> Redis Stream -> bridge subscriber -> channel layer -> websocket).
+`serve` (outbox -> Redis Stream -> the serving process' live-feed hub -> websocket), with the
+floors of that path measured in the same run.
 
-    uv run python bench/e2e.py [--rate 200] [--seconds 5]
+    uv run python bench/e2e.py [--rate 200] [--seconds 5] [--design hub|channel_layer]
 """
 
 from __future__ import annotations
@@ -10,10 +11,12 @@ import argparse
 import asyncio
 import contextlib
 import json
+import subprocess
+import sys
 import time
 import uuid
 
-from _setup import setup_django, summary
+from _setup import BASE_DIR, setup_django, summary
 
 setup_django()
 
@@ -23,6 +26,7 @@ from django.db import transaction  # noqa: E402
 from websockets.typing import Origin  # noqa: E402
 
 from apps.core.highway.publisher import publish  # noqa: E402
+from tests.serving import free_port  # noqa: E402
 
 
 def publish_at_rate(channel: str, rate: int, count: int) -> None:
@@ -48,10 +52,8 @@ async def run(port: int, token: str, rate: int, seconds: int) -> None:
         await ws.recv()
         await ws.send(json.dumps({"action": "subscribe", "channels": [channel]}))
         await ws.recv()
-        await asyncio.to_thread(
-            publish_at_rate, channel, 5, 5
-        )  # warm-up: the bridge finds the stream
-        await asyncio.sleep(1.5)
+        await asyncio.to_thread(publish_at_rate, channel, 5, 5)  # warm-up: the hub finds the stream
+        await asyncio.sleep(1.0)
         warm = 5
 
         async def read() -> None:
@@ -80,18 +82,71 @@ async def run(port: int, token: str, rate: int, seconds: int) -> None:
     summary("  on the stream -> websocket client", from_stream)
 
 
+def floors(n: int = 1000) -> None:
+    """The physical floor of the path, measured in this run: a PostgreSQL round trip, a Redis
+    XADD, and a websocket frame from a bare `websockets` server to this process."""
+    from django.db import connection
+
+    from apps.core.highway.connection import sync_redis
+
+    with connection.cursor() as cursor:
+        trips = []
+        for _ in range(n):
+            start = time.perf_counter()
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+            trips.append((time.perf_counter() - start) * 1000)
+    summary("floor: PostgreSQL round trip", trips)
+    client, stream = sync_redis(), f"bench:floor:{uuid.uuid4().hex[:8]}"
+    adds = []
+    for i in range(n):
+        start = time.perf_counter()
+        client.xadd(stream, {b"event": b'{"i": %d}' % i})
+        adds.append((time.perf_counter() - start) * 1000)
+    client.delete(stream)
+    summary("floor: Redis XADD", adds)
+    summary("floor: websocket frame, raw server -> client", asyncio.run(raw_frames(n)))
+
+
+async def raw_frames(n: int) -> list[float]:
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, str(BASE_DIR / "bench" / "_raw_broadcast.py"), str(port)],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert server.stdout is not None and server.stdout.readline().strip() == "ready"
+        url = f"ws://127.0.0.1:{port}/"
+        async with websockets.connect(url) as control, websockets.connect(url) as ws:
+            await control.recv(), await ws.recv()
+            await ws.send(json.dumps({"action": "subscribe", "channels": ["raw"]}))
+            await ws.recv()
+            frames = []
+            for _ in range(n):
+                await control.send(json.dumps({"fire": {"event": {"sent": time.time()}}}))
+                message = json.loads(await ws.recv())
+                frames.append((time.time() - message["event"]["sent"]) * 1000)
+                await asyncio.sleep(0.001)
+            return frames
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rate", type=int, default=200)
     parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--design", choices=["hub", "channel_layer"], default="hub")
     parser.add_argument("--layer", choices=["core", "pubsub"], default="pubsub")
     args = parser.parse_args()
-    print(f"channel layer: {args.layer}")
-    server = start_serve(COS_CHANNEL_LAYER=args.layer)
+    print(f"live-feed delivery: {args.design}; channel layer: {args.layer}")
+    server = start_serve(COS_CHANNEL_LAYER=args.layer, COS_LIVEFEED_DELIVERY=args.design)
     try:
         asyncio.run(run(server.port, agent_token(), args.rate, args.seconds))
     finally:
         server.stop()
+    floors()
 
 
 if __name__ == "__main__":

@@ -1,8 +1,15 @@
-"""Fan-out: one event to 1,000 websocket clients of one `serve` process.
+"""Fan-out: one event to N websocket clients of `serve`, against a raw broadcast floor.
 
-    uv run python bench/fanout.py [--clients 1000] [--events 20] [--gap 1.0] [--layer core|pubsub]
+    uv run python bench/fanout.py [--clients 1000] [--events 20] [--gap 0.25]
+                                  [--design hub|channel_layer] [--workers 1] [--no-floor]
+    uv run python bench/fanout.py --curve      # 100, 1,000, 5,000 clients; 1 and 2 workers;
+                                               # draws docs/images/fanout-curve.png
 
-The clients run in this process, on the same 2 cores as the server: the numbers include that.
+Each run connects the same clients (all in this process, on the same 2 cores as the server)
+first to a bare `websockets` server that broadcasts pre-serialised frames (bench/_raw_broadcast.py:
+the floor, what Python clients can receive at all), then to `serve`, and reports COS over floor.
+COS's time starts before `publish()` (so it includes the commit, the XADD and the hub); the
+floor's when the harness asks the raw server to broadcast.
 """
 
 from __future__ import annotations
@@ -11,10 +18,14 @@ import argparse
 import asyncio
 import contextlib
 import json
+import subprocess
+import sys
 import time
 import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
 
-from _setup import setup_django, summary
+from _setup import BASE_DIR, setup_django, summary
 
 setup_django()
 
@@ -24,6 +35,10 @@ from django.db import transaction  # noqa: E402
 from websockets.typing import Origin  # noqa: E402
 
 from apps.core.highway.publisher import publish  # noqa: E402
+from tests.serving import free_port  # noqa: E402
+
+CURVE_CLIENTS = (100, 1000, 5000)
+CURVE_WORKERS = (1, 2)
 
 
 async def client(
@@ -33,15 +48,16 @@ async def client(
     received = 0
     try:
         async with websockets.connect(
-            url, origin=Origin("http://127.0.0.1"), max_queue=None, open_timeout=60
-        ) as ws:
+            url, origin=Origin("http://127.0.0.1"), max_queue=None, open_timeout=60,
+            ping_interval=None,
+        ) as ws:  # fmt: skip
             await ws.recv()
             await ws.send(json.dumps({"action": "subscribe", "channels": [channel]}))
             await ws.recv()
             ready.set()
             with contextlib.suppress(TimeoutError):
                 while received < expected:
-                    message = json.loads(await asyncio.wait_for(ws.recv(), timeout=20))
+                    message = json.loads(await asyncio.wait_for(ws.recv(), timeout=30))
                     if message["type"] == "event":
                         latencies.append((time.time() - message["event"]["data"]["sent"]) * 1000)
                         received += 1
@@ -52,19 +68,10 @@ async def client(
     return received
 
 
-def publish_events(channel: str, count: int, gap: float) -> None:
-    for i in range(count):
-        with transaction.atomic():
-            data = {"i": i, "sent": time.time()}
-            publish("probe.test.event", data, source="probe", channel=channel)
-        time.sleep(gap)
-
-
-async def run(port: int, token: str, clients: int, events: int, gap: float) -> None:
-    channel = f"probe.fan_{uuid.uuid4().hex[:8]}"
-    url = f"ws://127.0.0.1:{port}/ws/events/?token={token}"
-    await asyncio.to_thread(publish_events, channel, 1, 0)  # create the stream first
-    await asyncio.sleep(1.5)  # the bridge discovers it
+async def fan_out(
+    url: str, channel: str, clients: int, events: int, fire: Callable[[], Awaitable[None]],
+    gap: float,
+) -> dict[str, float]:  # fmt: skip
     latencies: list[float] = []
     errors: list[str] = []
     readies = [asyncio.Event() for _ in range(clients)]
@@ -75,35 +82,143 @@ async def run(port: int, token: str, clients: int, events: int, gap: float) -> N
         if len(tasks) % 100 == 0:
             await asyncio.gather(*(r.wait() for r in readies[len(tasks) - 100 : len(tasks)]))
     await asyncio.gather(*(r.wait() for r in readies))
-    print(f"{clients} clients connected and subscribed in {time.perf_counter() - started:.1f} s")
-    await asyncio.to_thread(publish_events, channel, events, gap)
+    print(f"  {clients} clients connected and subscribed in {time.perf_counter() - started:.1f} s")
+    for _ in range(events):
+        await fire()
+        await asyncio.sleep(gap)
     counts = await asyncio.gather(*tasks)
     expected = clients * events
-    print(f"fan-out: {events} events x {clients} clients, received {sum(counts)} of {expected}")
-    print(f"drops: {expected - sum(counts)}; client errors: {len(errors)}")
+    drops = expected - sum(counts)
+    print(f"  received {sum(counts)} of {expected}; drops: {drops}; client errors: {len(errors)}")
     for error in sorted(set(errors))[:5]:
-        print(f"  e.g. {error}")
-    summary("publish start -> each client", latencies)
+        print(f"    e.g. {error}")
+    result = summary("  publish start -> each client", latencies) if latencies else {}
+    return {**result, "drops": drops}
+
+
+async def raw_floor(clients: int, events: int, gap: float) -> dict[str, float]:
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, str(BASE_DIR / "bench" / "_raw_broadcast.py"), str(port)],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert server.stdout is not None and server.stdout.readline().strip() == "ready"
+        url = f"ws://127.0.0.1:{port}/"
+        async with websockets.connect(url, max_queue=None) as control:
+            await control.recv()
+
+            async def fire() -> None:
+                await control.send(json.dumps({"fire": {"event": {"data": {"sent": time.time()}}}}))
+
+            print("raw websockets broadcast (the floor):")
+            return await fan_out(url, "raw", clients, events, fire, gap)
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def publish_one(channel: str) -> None:
+    with transaction.atomic():
+        publish("probe.test.event", {"sent": time.time()}, source="probe", channel=channel)
+
+
+def through_cos(
+    clients: int, events: int, gap: float, design: str, workers: int
+) -> dict[str, float]:
+    args = ("--workers", str(workers)) if workers > 1 else ()
+    server = start_serve(args, COS_LIVEFEED_DELIVERY=design)
+    channel = f"probe.fan_{uuid.uuid4().hex[:8]}"
+    try:
+        publish_one(channel)  # the stream exists before anyone listens
+        url = f"ws://127.0.0.1:{server.port}/ws/events/?token={agent_token()}"
+
+        async def fire() -> None:
+            await asyncio.to_thread(publish_one, channel)
+
+        print(f"COS serve, delivery {design}, {workers} worker process(es):")
+        return asyncio.run(fan_out(url, channel, clients, events, fire, gap))
+    finally:
+        output = server.stop()
+        problems = [line for line in output.splitlines() if "rror" in line or "Traceback" in line]
+        print(f"  server log: {len(problems)} error line(s)")
+        for line in problems[:8]:
+            print(f"    {line[:200]}")
+
+
+def ratio(cos: dict[str, float], floor: dict[str, float]) -> str:
+    return " ".join(f"{p} {cos[p] / floor[p]:.2f}x" for p in ("p50", "p99") if p in cos)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--clients", type=int, default=1000)
     parser.add_argument("--events", type=int, default=20)
-    parser.add_argument("--layer", choices=["core", "pubsub"], default="pubsub")
-    parser.add_argument("--gap", type=float, default=1.0, help="seconds between events")
+    parser.add_argument("--gap", type=float, default=0.25, help="seconds between events")
+    parser.add_argument("--design", choices=["hub", "channel_layer"], default="hub")
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--no-floor", action="store_true")
+    parser.add_argument("--curve", action="store_true")
     args = parser.parse_args()
-    print(f"channel layer: {args.layer}; one event every {args.gap} s")
-    server = start_serve(COS_CHANNEL_LAYER=args.layer)
-    try:
-        asyncio.run(run(server.port, agent_token(), args.clients, args.events, args.gap))
-    finally:
-        output = server.stop()
-    problems = [line for line in output.splitlines() if "rror" in line or "Traceback" in line]
-    print(f"server log: {len(problems)} error line(s)")
-    for line in problems[:8]:
-        print(f"  {line[:200]}")
+    if args.curve:
+        curve(args.events, args.gap)
+        return
+    print(f"{args.clients} clients, {args.events} events, one every {args.gap} s")
+    floor = None if args.no_floor else asyncio.run(raw_floor(args.clients, args.events, args.gap))
+    cos = through_cos(args.clients, args.events, args.gap, args.design, args.workers)
+    if floor:
+        print(f"COS / floor: {ratio(cos, floor)}")
+
+
+def curve(events: int, gap: float) -> None:
+    results: dict[str, list[dict[str, float]]] = {"floor": []}
+    for workers in CURVE_WORKERS:
+        results[f"{workers}"] = []
+    for clients in CURVE_CLIENTS:
+        print(f"\n=== {clients} clients ===")
+        results["floor"].append(asyncio.run(raw_floor(clients, events, gap)))
+        for workers in CURVE_WORKERS:
+            cos = through_cos(clients, events, gap, "hub", workers)
+            results[f"{workers}"].append(cos)
+            print(f"  COS ({workers} worker(s)) / floor: {ratio(cos, results['floor'][-1])}")
+    print("\n| clients | floor p50 / p99 | COS 1 worker p50 / p99 | COS 2 workers p50 / p99 |")
+    for i, clients in enumerate(CURVE_CLIENTS):
+        cells = [
+            f"{r[i].get('p50', 0):.1f} / {r[i].get('p99', 0):.1f} ms"
+            for r in (results["floor"], results["1"], results["2"])
+        ]
+        print(f"| {clients:,} | " + " | ".join(cells) + " |")
+    draw(results, Path(BASE_DIR / "docs" / "images" / "fanout-curve.png"))
+
+
+def draw(results: dict[str, list[dict[str, float]]], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(1, 2, figsize=(11, 4.2), sharey=True)
+    series = {
+        "floor": "raw websockets broadcast (floor)", "1": "COS, 1 worker", "2": "COS, 2 workers"
+    }  # fmt: skip
+    for axis, point in zip(axes, ("p50", "p99"), strict=True):
+        for key, label in series.items():
+            axis.plot(CURVE_CLIENTS, [r.get(point, float("nan")) for r in results[key]],
+                      marker="o", label=label)  # fmt: skip
+        axis.set_xscale("log")
+        axis.set_yscale("log")
+        axis.set_xticks(CURVE_CLIENTS, [f"{c:,}" for c in CURVE_CLIENTS])
+        axis.set_xlabel("websocket clients (one client process)")
+        axis.set_title(f"{point}: publish start -> each client")
+        axis.grid(True, which="both", alpha=0.3)
+    axes[0].set_ylabel("milliseconds")
+    axes[0].legend()
+    figure.suptitle("Live feed fan-out: one event to N clients (bench/fanout.py --curve)")
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    print(f"chart: {path.relative_to(BASE_DIR)}")
 
 
 if __name__ == "__main__":
-    main()
+    with contextlib.suppress(KeyboardInterrupt):
+        main()

@@ -211,9 +211,18 @@ COS_EVENTS = {
     "OUTBOX_RETENTION": env.float("COS_OUTBOX_RETENTION", default=86400.0),  # seconds
     "SUBSCRIBER_MAX_ATTEMPTS": env.int("COS_SUBSCRIBER_MAX_ATTEMPTS", default=5),
     "LIVEFEED_HEARTBEAT": env.float("COS_LIVEFEED_HEARTBEAT", default=25.0),  # seconds
+    # "hub": each server process reads the streams once and hands every socket the same frame
+    # (apps/core/highway/livefeed_hub.py); "channel_layer": one channel-layer message per
+    # socket, the earlier design, kept for bench/fanout.py's comparison (docs/benchmarks.md).
+    "LIVEFEED_DELIVERY": env.str("COS_LIVEFEED_DELIVERY", default="hub"),
+    # Frames a live-feed socket may leave unread before it is cut off (close code 4408).
+    "LIVEFEED_QUEUE": env.int("COS_LIVEFEED_QUEUE", default=1000),
     # serve and runsubscribers run the relay and subscribers; tests drive them directly.
     "RUN_IN_SERVE": env.bool("COS_EVENTS_RUN_IN_SERVE", default=True),
 }
+if COS_EVENTS["LIVEFEED_DELIVERY"] not in ("hub", "channel_layer"):
+    _delivery = COS_EVENTS["LIVEFEED_DELIVERY"]
+    raise ImproperlyConfigured(f"COS_LIVEFEED_DELIVERY must be hub or channel_layer: {_delivery!r}")
 
 # COS_CHANNEL_LAYER picks channels-redis' layer. "pubsub" (the default) won on the numbers in
 # docs/benchmarks.md: no drops when fanning out to 1,000 websockets, and no group membership
@@ -268,7 +277,9 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("fr", "Français"), ("de", "Deutsch"), ("lb", "Lëtzebuergesch")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# The project's messages, then what other projects' catalogs lack or get wrong (Django's admin
+# in Luxembourgish, "Auth Token" in German): both win over the installed apps' catalogs.
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale" / "upstream"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -1,26 +1,27 @@
-import urllib.parse
-import uuid
-
-import psycopg
 import pytest
 from django.conf import settings
+
+from tests.serving import scratch_database_url, serve_env
 
 
 @pytest.fixture
 def scratch_database(database_service):
     """A database of its own on the configured server, dropped afterwards."""
-    db = settings.DATABASES["default"]
-    name = f"cos_serve_{uuid.uuid4().hex[:8]}"
-    connect = {
-        "host": db["HOST"],
-        "port": db["PORT"] or None,
-        "user": db["USER"],
-        "dbname": "postgres",
-    }
-    with psycopg.connect(**connect, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    host = urllib.parse.quote(db["HOST"], safe="")
-    port = f":{db['PORT']}" if db["PORT"] else ""
-    yield f"postgres://{db['USER']}@{host}{port}/{name}"
-    with psycopg.connect(**connect, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with scratch_database_url() as url:
+        yield url
+
+
+@pytest.fixture
+def migrated_database(database_service, redis_service):
+    """A scratch database with every migration applied, the probe modules' too (for a serve
+    with COS_TEST_MODULES=1): copied from a template migrated once per migrations version."""
+    env = serve_env(REDIS_URL=settings.REDIS_URL, COS_TEST_MODULES="1")
+    with scratch_database_url(migrated_for=env) as url:
+        yield url
+
+
+@pytest.fixture
+def migrated_plain_database(database_service, redis_service):
+    """As `migrated_database`, for a serve without the probe modules."""
+    with scratch_database_url(migrated_for=serve_env(REDIS_URL=settings.REDIS_URL)) as url:
+        yield url

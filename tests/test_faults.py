@@ -198,9 +198,9 @@ def stream_messages(client: redis.Redis, channel: str) -> list[str]:
 
 
 def test_redis_restarted_empty_the_backlog_drains_and_the_live_feed_resumes(
-    tmp_path, scratch_database, own_redis
+    tmp_path, migrated_database, own_redis
 ):
-    env = env_for(tmp_path, scratch_database, own_redis.url)  # the breaker's defaults: 30 s open
+    env = env_for(tmp_path, migrated_database, own_redis.url)  # the breaker's defaults: 30 s open
     server = ServeProcess(env).start()
     logs = f"{server.url}/api/cc/logs/"
     client = redis.Redis.from_url(own_redis.url, socket_timeout=5)
@@ -226,11 +226,11 @@ def test_redis_restarted_empty_the_backlog_drains_and_the_live_feed_resumes(
                     answer = await asyncio.to_thread(post, message)
                     assert answer.status == 201, answer.describe()
                     assert answer.seconds < 10, answer.seconds
-                assert await asyncio.to_thread(undelivered, scratch_database) >= 5
+                assert await asyncio.to_thread(undelivered, migrated_database) >= 5
 
                 await asyncio.to_thread(own_redis.start)  # empty: no persistence, same port
                 await asyncio.to_thread(
-                    poll, lambda: undelivered(scratch_database) == 0, 10,
+                    poll, lambda: undelivered(migrated_database) == 0, 10,
                     "the outbox emptied after Redis came back",
                 )  # fmt: skip
                 on_stream = await asyncio.to_thread(stream_messages, client, CC_CHANNEL)

@@ -1,61 +1,32 @@
 """The graph's picture in the admin, in a real browser (Debian's chromium driven by Playwright)
 against a real `serve`: a logged event's nodes are found, drawn, expanded by a click, and the
 module's overview leads to its Module node. With COS_SCREENSHOTS=1 it saves the README's
-picture, docs/images/graph-admin.png."""
+picture, docs/images/graph-admin.png. axe-core finds no serious or critical violation."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from django.conf import settings
-from playwright.sync_api import Browser, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from tests.browser import axe_check, launch_chromium, sign_in
 from tests.serving import BASE_DIR, ServeProcess, serve_env
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db]
+pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.django_db]
 
-CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "a-long-test-password-7"
 # The picture in the README: written only when asked (COS_SCREENSHOTS=1), so that a test run
 # leaves the checkout as it found it.
 SCREENSHOT = BASE_DIR / "docs" / "images" / "graph-admin.png"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-
-
-@contextlib.contextmanager
-def chromium() -> Iterator[Browser]:
-    """The browser, started in the test itself: Playwright's loop runs in this thread while it
-    is open, and Django refuses database work under a running loop (the fixtures write first)."""
-    if not Path(CHROMIUM).exists():
-        message = "needs Debian's chromium: apt-get install chromium"
-        if os.environ.get("COS_REQUIRE_SERVICES") == "1":
-            pytest.fail(f"{message} (COS_REQUIRE_SERVICES=1 forbids skipping)", pytrace=False)
-        pytest.skip(message)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 @pytest.fixture
-def server(tmp_path, scratch_database, redis_service, graph):
+def server(tmp_path, migrated_plain_database, redis_service, graph):
     env = serve_env(
-        DATABASE_URL=scratch_database,
+        DATABASE_URL=migrated_plain_database,
         REDIS_URL=settings.REDIS_URL,
         COS_VAR_DIR=str(tmp_path / "var"),
         COS_ADMIN_PASSWORD=PASSWORD,
@@ -107,14 +78,6 @@ def logged_event(graph, highway):
     return {"module": module, "session": session, "log": log, "older": older}
 
 
-def sign_in(page, base_url):
-    page.goto(f"{base_url}/admin/login/")
-    page.fill("#id_username", "admin")
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url(f"{base_url}/admin/")
-
-
 def drawn(page) -> dict:
     try:
         page.wait_for_selector("body[data-graph-map=drawn]", state="attached", timeout=15_000)
@@ -142,7 +105,7 @@ def click_node(page, uid):
 
 
 def test_the_admin_draws_a_logged_events_neighbourhood(server, logged_event, tmp_path):
-    with chromium() as browser:
+    with launch_chromium() as browser:
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         draw_and_expand(page, server.url, logged_event, tmp_path / "graph.png")
 
@@ -151,7 +114,7 @@ def draw_and_expand(page, base_url, logged_event, scratch_picture):
     failures: list[str] = []
     page.on("pageerror", lambda error: failures.append(str(error)))
     page.on("requestfailed", lambda request: failures.append(request.url))
-    sign_in(page, base_url)
+    sign_in(page, base_url, "admin", PASSWORD)
 
     page.goto(f"{base_url}/admin/cos/graph-map/")
     page.fill("#graph-map-q", "chapter.drafted")
@@ -161,6 +124,7 @@ def draw_and_expand(page, base_url, logged_event, scratch_picture):
     assert picture["labels"] == ["LogEntry", "Module", "Prompt", "Session"]
     assert picture["edges"] == ["CREATED_BY", "FLOWS_TO", "TRIGGERED_BY"]
     assert picture["legend"] == ["LogEntry", "Module", "Prompt", "Session"]
+    axe_check(page)
 
     click_node(page, logged_event["module"]["uid"])
     expanded = drawn(page)
@@ -181,9 +145,9 @@ def draw_and_expand(page, base_url, logged_event, scratch_picture):
 
 
 def test_a_modules_overview_leads_to_its_module_node(server, logged_event):
-    with chromium() as browser:
+    with launch_chromium() as browser:
         page = browser.new_page()
-        sign_in(page, server.url)
+        sign_in(page, server.url, "admin", PASSWORD)
         page.goto(f"{server.url}/admin/cos/cc/")
         page.click("a[href='/admin/cos/graph-map/?module=cc']")
         picture = drawn(page)

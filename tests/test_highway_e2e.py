@@ -20,9 +20,9 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def stack_env(tmp_path, scratch_database, redis_service):
+def stack_env(tmp_path, migrated_database, redis_service):
     return serve_env(
-        DATABASE_URL=scratch_database,
+        DATABASE_URL=migrated_database,
         REDIS_URL=settings.REDIS_URL,
         COS_VAR_DIR=str(tmp_path / "var"),
         COS_ADMIN_PASSWORD="a-long-test-password-7",
@@ -87,8 +87,8 @@ def test_runsubscribers_runs_until_sigterm_and_stops_gracefully(stack_env):
         line = process.stdout.readline()
         while "Running" not in line and time.monotonic() < deadline:
             line = process.stdout.readline()
-        # core.livefeed, graph.sync, graph.knowledge, the probe checker
-        assert "Running 4 subscriber(s)" in line
+        # graph.sync, graph.knowledge, the probe checker (the live feed needs no subscriber)
+        assert "Running 3 subscriber(s)" in line
         process.send_signal(signal.SIGTERM)
         output, _ = process.communicate(timeout=30)
     finally:
@@ -102,7 +102,7 @@ def test_runsubscribers_runs_until_sigterm_and_stops_gracefully(stack_env):
 def test_runsubscribers_names_unknown_subscribers(stack_env):
     result = manage(stack_env, "runsubscribers", "nope")
     assert result.returncode == 1
-    known = "Known: core.livefeed, graph.knowledge, graph.sync, probe.item-checker."
+    known = "Known: graph.knowledge, graph.sync, probe.item-checker."
     assert f"Unknown subscriber(s): nope. {known}" in result.stderr
 
 

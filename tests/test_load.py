@@ -119,11 +119,11 @@ class ConnectionWatch(threading.Thread):
 
 
 def test_database_connections_stay_within_the_pool_under_a_burst(
-    tmp_path, scratch_database, own_redis
+    tmp_path, migrated_database, own_redis
 ):
-    env = env_for(tmp_path, scratch_database, own_redis.url, DATABASE_POOL_MAX_SIZE="3")
+    env = env_for(tmp_path, migrated_database, own_redis.url, DATABASE_POOL_MAX_SIZE="3")
     server = ServeProcess(env).start()
-    watch = ConnectionWatch(scratch_database)
+    watch = ConnectionWatch(migrated_database)
     try:
         watch.start()
         poll(lambda: watch.samples > 0, 10, "the connection watch's first sample")
@@ -152,9 +152,9 @@ def ok_or_none(answer: Answer) -> Answer | None:
 
 
 def test_past_the_in_flight_limit_requests_are_refused_at_once_with_503(
-    tmp_path, scratch_database, own_redis
+    tmp_path, migrated_database, own_redis
 ):
-    env = env_for(tmp_path, scratch_database, own_redis.url, COS_MAX_IN_FLIGHT="2")
+    env = env_for(tmp_path, migrated_database, own_redis.url, COS_MAX_IN_FLIGHT="2")
     server = ServeProcess(env).start()
     try:
         url = f"{server.url}/api/probe/items/wait/?seconds=2"
@@ -206,9 +206,9 @@ def livefeed_consumers(client: redis.Redis) -> list[dict[str, Any]] | None:
 
 
 def test_serve_with_workers_shares_one_subscriber_set_and_reaches_every_websocket(
-    tmp_path, scratch_database, own_redis
+    tmp_path, migrated_database, own_redis
 ):
-    env = env_for(tmp_path, scratch_database, own_redis.url)
+    env = env_for(tmp_path, migrated_database, own_redis.url)
     server = ServeWith(env, "--workers", "2").start()
     client = redis.Redis.from_url(own_redis.url)
     try:

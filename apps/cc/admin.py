@@ -7,12 +7,15 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
+from django.urls import URLPattern, path
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from apps.cc import selectors
 from apps.cc.models import Module, ModuleSettingChange, ModuleStateChange
 from apps.core.governance import services as governance
 from apps.core.governance.models import StateChangeVia
@@ -117,7 +120,17 @@ class ModuleAdmin(admin.ModelAdmin):
     @admin.display(description=gettext_lazy("kind"))
     def kind(self, module: Module) -> str:
         definition = installed_definition(module.name)
-        return str(definition.kind) if definition else _("not installed")
+        return definition.kind.label if definition else _("not installed")
+
+    def get_urls(self) -> list[URLPattern]:
+        # The dashboard's data: the admin index's tiles and charts fetch it (staff only; each
+        # module's part only for those who may view that module).
+        data = path(
+            "dashboard-data/",
+            self.admin_site.admin_view(dashboard_data),
+            name="cc_dashboard_data",
+        )
+        return [data, *super().get_urls()]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Module | None = None) -> Any:
         fields = list(super().get_readonly_fields(request, obj))
@@ -201,6 +214,29 @@ class ModuleAdmin(admin.ModelAdmin):
                     "name": done.name, "state": state
                 })  # fmt: skip
         return None
+
+
+def dashboard_data(request: HttpRequest) -> HttpResponse:
+    """The tiles' state and the charts' data as JSON; ?hours=N (1 to a week) sets how far back
+    the charts go (default 24)."""
+    try:
+        hours = int(request.GET.get("hours", "24"))
+    except ValueError:
+        hours = 0
+    if not 1 <= hours <= selectors.MAX_ACTIVITY_HOURS:
+        message = _("hours must be a whole number from 1 to %(most)s.")
+        return JsonResponse(
+            {"detail": message % {"most": selectors.MAX_ACTIVITY_HOURS}}, status=400
+        )
+    # One moment for both: the page counts the logs it sees live after it on top.
+    until = timezone.now()
+    return JsonResponse(
+        {
+            "today": selectors.start_of_today().isoformat(),
+            "tiles": selectors.tile_states(request.user, until),
+            "activity": selectors.activity(request.user, hours, until),
+        }
+    )
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

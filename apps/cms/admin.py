@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from apps.cms import selectors, services
 from apps.cms.exceptions import CmsError, InvalidInput, PageNotFound
 from apps.cms.models import Media, Page, PageTranslation
+from apps.core.admin.fields import LabelledFields
 from apps.core.memory.admin import register_memory_admin
 
 register_memory_admin("cms")
@@ -105,7 +106,7 @@ class MediaForm(forms.ModelForm):
         return cleaned
 
 
-class MediaInline(admin.TabularInline):
+class MediaInline(LabelledFields, admin.TabularInline):
     model = Media
     form = MediaForm
     extra = 1
@@ -121,7 +122,7 @@ class MediaInline(admin.TabularInline):
 
 
 @admin.register(Page)
-class PageAdmin(admin.ModelAdmin):
+class PageAdmin(LabelledFields, admin.ModelAdmin):
     form = PageForm
     list_display = ["slug", "title", "status", "parent", "ordering", "published_at", "updated_at"]
     list_filter = ["status"]

@@ -1,8 +1,9 @@
 """The module in the admin: its L1 memory and its overview page (the kit's), and the picture of
 the graph (/admin/cos/graph-map/): find a node, see its neighbourhood, click to expand.
 
-The page draws with cytoscape.js (static/graph/vendor) from the Graph API's JSON, as the user
-signed in to the admin; every module's overview links to it with ?module=<code>."""
+The page draws with cytoscape.js (core's static/core/vendor, shared with the Architecture page)
+from the Graph API's JSON, as the user signed in to the admin; every module's overview links to
+it with ?module=<code>."""
 
 from __future__ import annotations
 

@@ -30,5 +30,9 @@ class ZkConfig(ModuleConfig):
             "zk.link.deleted",
         ),
     )
-    # The L4 module archives notes through this (apps.core.modules.registry.contract).
-    contracts = {"l3.note": "apps.zk.selectors.note_snapshot"}
+    # The L4 module archives notes through this (apps.core.modules.registry.contract); cc's
+    # dashboard shows zk's numbers on its tile through the other.
+    contracts = {
+        "l3.note": "apps.zk.selectors.note_snapshot",
+        "dashboard.counts": "apps.zk.selectors.dashboard_counts",
+    }

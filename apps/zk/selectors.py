@@ -1,5 +1,6 @@
-"""The module's reads: notes (searched by text and tag), a note's links and backlinks, and the
-`l3.note` contract (`note_snapshot`), through which other modules (L4) read a note."""
+"""The module's reads: notes (searched by text and tag), a note's links and backlinks, the
+`l3.note` contract (`note_snapshot`), through which other modules (L4) read a note, and the
+`dashboard.counts` contract (`dashboard_counts`), the numbers of zk's tile on the dashboard."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db.models import F, Q, QuerySet
+from django.urls import reverse
 
 from apps.zk.models import SEARCH_CONFIG, Note, NoteLink
 
@@ -90,3 +92,10 @@ def note_snapshot(note_id: Any) -> dict[str, Any] | None:
             for link in found.links.order_by("type", "created_at", "id")
         ],
     }
+
+
+def dashboard_counts(since: Any) -> list[dict[str, Any]]:
+    """The `dashboard.counts` contract: zk's notes, for its tile on cc's dashboard."""
+    return [
+        {"name": "notes", "value": Note.objects.count(), "url": reverse("admin:zk_note_changelist")}
+    ]

@@ -4,20 +4,16 @@ branching off its version, and the note reached by a link with its L1 citation."
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 from django.contrib.auth import get_user_model
-from playwright.sync_api import sync_playwright
 
 from apps.canon import services
+from tests.browser import axe_check, launch_chromium, sign_in
 
 from .conftest import snapshot, unique
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "a-long-test-password-7"
 
 
@@ -35,42 +31,30 @@ def archived(highway, notes):
 
 
 def test_the_lineage_is_drawn_as_a_timeline(live_server, archived, tmp_path):
-    if not Path(CHROMIUM).exists():
-        message = "needs Debian's chromium: apt-get install chromium"
-        if os.environ.get("COS_REQUIRE_SERVICES") == "1":
-            pytest.fail(f"{message} (COS_REQUIRE_SERVICES=1 forbids skipping)", pytrace=False)
-        pytest.skip(message)
     failures: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        try:
-            page = browser.new_page(viewport={"width": 1200, "height": 900})
-            page.on("pageerror", lambda error: failures.append(str(error)))
-            page.on("requestfailed", lambda request: failures.append(request.url))
-            page.goto(f"{live_server.url}/admin/login/")
-            page.fill("#id_username", "admin")
-            page.fill("#id_password", PASSWORD)
-            page.click("input[type=submit]")
-            page.wait_for_url(f"{live_server.url}/admin/")
-            page.goto(f"{live_server.url}/admin/cos/canon-lineage/")
-            page.click(f"a[href='?prd={archived}']")
-            page.wait_for_selector(".canon-timeline")
-            versions = page.locator(".canon-version .canon-badge").all_inner_texts()
-            traces = page.locator(".canon-version[data-version='1'] .canon-trace").all_inner_texts()
-            later = page.locator(".canon-version[data-version='2'] .canon-trace").count()
-            citation = page.locator(".canon-citation").inner_text()
-            # Drawn, not a bare list: the stylesheet's line and dots are there.
-            line = page.evaluate(
-                "() => getComputedStyle(document.querySelector('.canon-timeline'), '::before')"
-                ".borderLeftStyle"
-            )
-            dot = page.evaluate(
-                "() => getComputedStyle(document.querySelector('.canon-event'), '::before')"
-                ".borderRadius"
-            )
-            page.screenshot(path=str(tmp_path / "lineage.png"), full_page=True)
-        finally:
-            browser.close()
+    with launch_chromium() as browser:
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        page.on("pageerror", lambda error: failures.append(str(error)))
+        page.on("requestfailed", lambda request: failures.append(request.url))
+        sign_in(page, live_server.url, "admin", PASSWORD)
+        page.goto(f"{live_server.url}/admin/cos/canon-lineage/")
+        page.click(f"a[href='?prd={archived}']")
+        page.wait_for_selector(".canon-timeline")
+        versions = page.locator(".canon-version .canon-badge").all_inner_texts()
+        traces = page.locator(".canon-version[data-version='1'] .canon-trace").all_inner_texts()
+        later = page.locator(".canon-version[data-version='2'] .canon-trace").count()
+        citation = page.locator(".canon-citation").inner_text()
+        # Drawn, not a bare list: the stylesheet's line and dots are there.
+        line = page.evaluate(
+            "() => getComputedStyle(document.querySelector('.canon-timeline'), '::before')"
+            ".borderLeftStyle"
+        )
+        dot = page.evaluate(
+            "() => getComputedStyle(document.querySelector('.canon-event'), '::before')"
+            ".borderRadius"
+        )
+        axe_check(page)
+        page.screenshot(path=str(tmp_path / "lineage.png"), full_page=True)
     assert versions == ["v1", "v2"]
     assert len(traces) == 1 and "design-review" in traces[0] and later == 0
     assert citation == "cc:log:7d1c0b5e-0000-4000-8000-000000000001"

@@ -86,3 +86,13 @@ def test_publish_and_unpublish_actions(staff):
     page.refresh_from_db()
     assert page.status == "draft"
     assert len(published("cms.page.published")) == len(published("cms.page.unpublished")) == 1
+
+
+def test_the_add_form_names_the_inputs_django_draws_without_a_label(staff):
+    """The publish date's two inputs and the image table's inputs have no <label for>: a
+    screen reader names them by aria-label (apps.core.admin.fields.LabelledFields)."""
+    html = staff.get("/admin/cms/page/add/").content.decode()
+    assert 'aria-label="Publish date (date)"' in html
+    assert 'aria-label="Publish date (time)"' in html
+    assert 'name="media-0-alt_text"' in html
+    assert 'aria-label="Alternative text"' in html and 'aria-label="File"' in html

@@ -23,6 +23,7 @@ from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver, path, reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
 
 from apps.core import governance
 from apps.core.modules import access, registry
@@ -38,9 +39,9 @@ class AdminPage:
 
 
 class COSAdminSite(admin.AdminSite):
-    site_header = "COS"
-    site_title = "COS admin"
-    index_title = "Creative Operating System"
+    site_header = "COS"  # the name, the same in every language
+    site_title = _("COS admin")
+    index_title = _("Creative Operating System")
 
     def __init__(self, name: str = "admin") -> None:
         super().__init__(name)

@@ -112,6 +112,14 @@ def architecture_check(
     codes = [c.definition.code for c in app_configs or () if isinstance(c, ModuleConfig)]
     if app_configs is not None and not codes:
         return []  # checking only apps that aren't COS modules
+    if codes:
+        reports = check_installed(codes)
+    else:  # every module: what the admin's Architecture page shows, so it keeps the reports
+        from apps.core.architecture import cached  # imports this module
+
+        sources = installed_sources()
+        reports = check_modules(sources, {source.code: source.definition for source in sources})
+        cached.remember(sources, reports)
     return [
         checks.Error(
             violation.message,
@@ -119,6 +127,6 @@ def architecture_check(
             obj=violation.location or f"module '{violation.module}'",
             id=violation.rule,
         )
-        for report in check_installed(codes)
+        for report in reports
         for violation in report.violations
     ]

@@ -46,6 +46,7 @@ FILE_ROLES = {
     "events.py": "event types, subscribers and periodic jobs",
     "consumers.py": "websockets, mounted under /ws/",
     "graph.py": "graph (L2)",
+    "demo.py": "its part of manage.py demo (apps/core/demo_story.py)",
 }
 FOLDER_ROLES = {
     "api": "API",
@@ -61,7 +62,7 @@ FOLDER_ROLES = {
 
 def build_map(source: ModuleSource) -> dict[str, Any]:
     """The map of a module as plain data (what `render` writes as YAML)."""
-    consumed = _consumed_channels(source)
+    consumed = consumed_channels(source)
     return {
         "module": _module_section(source),
         "structure": _structure(source),
@@ -248,7 +249,7 @@ def _periodic_jobs(source: ModuleSource) -> list[dict[str, Any]]:
     ]
 
 
-def _consumed_channels(source: ModuleSource) -> list[str]:
+def consumed_channels(source: ModuleSource) -> list[str]:
     channels = set(source.definition.consumes)
     for subscriber in _subscribers(source):
         channels.update(subscriber["channels"])

@@ -4,7 +4,8 @@
 transaction; `relay.py` sends committed outbox rows to their streams (`streams.py`) behind the
 circuit breaker (`breaker.py`, `connection.py`); `subscribers.py` and `consuming.py` run durable
 consumer groups with retries and dead letters; `retention.py` prunes delivered rows;
-`worker.py` runs all of it. The live feed: `livefeed_bridge.py` forwards every event to the
-Channels group of `livefeed.py`, and `livefeed_socket.py` is the websocket at /ws/events/.
+`worker.py` runs all of it. The live feed: `livefeed_hub.py` reads the streams once per server
+process and hands each event's frame to the websockets of `livefeed_socket.py` (/ws/events/);
+`livefeed_bridge.py` is the channel-layer alternative kept for comparison.
 `removal.py` clears a removed module's streams and keys.
 """

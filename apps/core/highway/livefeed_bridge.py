@@ -1,16 +1,19 @@
-"""The live-feed bridge: every event, from the streams to the websocket live feeds."""
+"""The live-feed bridge of the "channel_layer" delivery: every event, from the streams to the
+websocket live feeds through one Channels group. Registered only with COS_LIVEFEED_DELIVERY=
+channel_layer; the default delivery ("hub") reads the streams in each server process instead
+(livefeed_hub.py) and needs no subscriber."""
 
 from __future__ import annotations
 
 import redis
 from channels.layers import get_channel_layer
+from django.conf import settings
 
 from apps.core.highway.envelope import Event
 from apps.core.highway.livefeed import LIVEFEED_GROUP
 from apps.core.highway.subscribers import Subscriber, register
 
 
-@register
 class LiveFeedBridge(Subscriber):
     """Carries every event from the streams to the websocket live feeds (Channels groups)."""
 
@@ -38,3 +41,7 @@ class LiveFeedBridge(Subscriber):
                 # The layer's connection went stale while Redis restarted; redis-py reconnects
                 # on the next command, so one retry spares the batch its ack-timeout wait.
                 await layer.group_send(LIVEFEED_GROUP, message)
+
+
+if settings.COS_EVENTS["LIVEFEED_DELIVERY"] == "channel_layer":
+    register(LiveFeedBridge)

@@ -11,8 +11,16 @@ Server -> client:
     {"type": "replayed", "count": N}
     {"type": "heartbeat", "ts": "..."}   {"type": "pong"}
 Close codes: 4401 not authenticated, 4403 a module the user may not view, 4423 a disabled module,
-4400 a malformed message. Events of a disabled module are not delivered to wildcard subscriptions.
+4400 a malformed message, 4408 too slow (LIVEFEED_QUEUE frames left unread: resume with `since`).
+Events of a disabled module are not delivered to wildcard subscriptions.
 `cursor` is the stream entry id: send the last one back as `since` to resume after a break.
+
+Delivery (COS_LIVEFEED_DELIVERY): "hub" (the default) registers the socket with this process'
+live-feed hub (livefeed_hub.py), which hands it each event's frame, built once per process;
+"channel_layer" is the earlier design (one channel-layer message per socket, serialised per
+socket), kept so bench/fanout.py can measure both. Everything a socket sends goes through one
+bounded queue and one writer task, in order; a client that leaves LIVEFEED_QUEUE frames unread
+is cut off (4408), so it never grows the server's memory nor slows the other sockets.
 """
 
 from __future__ import annotations
@@ -21,7 +29,6 @@ import asyncio
 import logging
 import re
 import time
-from collections import deque
 from typing import Any
 
 import orjson
@@ -34,11 +41,13 @@ from apps.core import governance
 from apps.core.highway.connection import async_redis
 from apps.core.highway.envelope import utc_timestamp
 from apps.core.highway.livefeed import LIVEFEED_GROUP, cursor_order, module_of
+from apps.core.highway.livefeed_hub import hub
 from apps.core.highway.streams import CHANNELS_KEY, EVENT_FIELD, decode, matches, valid_pattern
 from apps.core.http.websocket_auth import (
     CLOSE_FORBIDDEN,
     CLOSE_MALFORMED,
     CLOSE_MODULE_DISABLED,
+    CLOSE_TOO_SLOW,
     CLOSE_UNAUTHENTICATED,
 )
 from apps.core.modules import access
@@ -49,11 +58,40 @@ REPLAY_LIMIT = 10_000  # events a `since` replay sends, across all its channels
 MAX_CHANNELS_PER_SUBSCRIBE = 100
 logger = logging.getLogger(__name__)
 PERMISSION_RECHECK_S = 30.0  # how long an open feed trusts a permission it has read
-RECENT_IDS = 4096  # event ids remembered to drop live duplicates of replayed events
+REPLAY_OVERLAP_S = 30.0  # how long replayed event ids are kept to drop their live duplicates
 
 
 class MalformedMessage(ValueError):
     pass
+
+
+class ReplayOverlap:
+    """Live frames that arrive while a replay runs wait here; those the replay sent, and those
+    arriving live for a while after it, are dropped: a client never gets an event twice."""
+
+    def __init__(self) -> None:
+        self.waiting: list[tuple[str, str]] | None = None  # (event id, frame) during a replay
+        self.replayed: set[str] = set()
+        self.replayed_until = 0.0
+
+    def begin(self) -> None:
+        self.waiting = []
+
+    def hold(self, event_id: str, frame: str) -> bool:
+        """True when the frame is held (a replay runs) or dropped (the replay sent it)."""
+        if self.waiting is not None:
+            self.waiting.append((event_id, frame))
+            return True
+        if self.replayed and time.monotonic() > self.replayed_until:
+            self.replayed = set()
+        return event_id in self.replayed
+
+    def end(self, replayed: set[str]) -> list[str]:
+        """The held frames the replay did not send, in arrival order."""
+        waiting, self.waiting = self.waiting or [], None
+        self.replayed = replayed
+        self.replayed_until = time.monotonic() + REPLAY_OVERLAP_S
+        return [frame for event_id, frame in waiting if event_id not in replayed]
 
 
 class LiveFeedConsumer(AsyncWebsocketConsumer):
@@ -65,20 +103,36 @@ class LiveFeedConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         self.user = user
-        self.patterns: set[str] = set()
-        self.joined: set[str] = set()
+        self.user_pk = user.pk
+        self.patterns: frozenset[str] = frozenset()
         self.view_cache: dict[str, tuple[bool, float]] = {}  # module -> (may view, checked at)
-        self.recent_ids: deque[str] = deque(maxlen=RECENT_IDS)
+        self.overlap = ReplayOverlap()
+        self.through_hub = settings.COS_EVENTS["LIVEFEED_DELIVERY"] == "hub"
+        self.joined = False
+        self.cut = False
+        self.outbox: asyncio.Queue[str] = asyncio.Queue(settings.COS_EVENTS["LIVEFEED_QUEUE"])
+        self.writer = asyncio.create_task(self._write())
         interval = settings.COS_EVENTS["LIVEFEED_HEARTBEAT"]
         self.heartbeat = asyncio.create_task(self._beat(interval))
         await self._send({"type": "welcome", "heartbeat_s": interval})
 
     async def disconnect(self, code: int) -> None:
-        task = getattr(self, "heartbeat", None)
-        if task is not None:
-            task.cancel()
-        for group in getattr(self, "joined", set()):
-            await self.channel_layer.group_discard(group, self.channel_name)
+        await self._stop_feeding()
+
+    async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
+        # A socket this side closes gets nothing more, even before the client says goodbye.
+        await self._stop_feeding()
+        await super().close(code, reason)
+
+    async def _stop_feeding(self) -> None:
+        for task in (getattr(self, "heartbeat", None), getattr(self, "writer", None)):
+            if task is not None and task is not asyncio.current_task():
+                task.cancel()
+        if getattr(self, "through_hub", False):
+            hub().detach(self)
+        if getattr(self, "joined", False):
+            self.joined = False
+            await self.channel_layer.group_discard(LIVEFEED_GROUP, self.channel_name)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if not hasattr(self, "user"):
@@ -112,10 +166,14 @@ class LiveFeedConsumer(AsyncWebsocketConsumer):
             if module is not None and not await governance.ais_enabled(module):
                 await self.close(code=CLOSE_MODULE_DISABLED)
                 return
-        if LIVEFEED_GROUP not in self.joined:
+        if since is not None:
+            self.overlap.begin()  # live frames from now on wait until the replay is sent
+        self.patterns |= frozenset(channels)
+        if self.through_hub:
+            hub().attach(self)
+        elif not self.joined:
             await self.channel_layer.group_add(LIVEFEED_GROUP, self.channel_name)
-            self.joined.add(LIVEFEED_GROUP)
-        self.patterns |= set(channels)
+            self.joined = True
         await self._send({"type": "subscribed", "channels": sorted(self.patterns)})
         if since is not None:
             await self._replay(channels, since)
@@ -137,33 +195,61 @@ class LiveFeedConsumer(AsyncWebsocketConsumer):
                     cursor = decode(raw_cursor)
                     event = _event_of(channel, cursor, fields)
                     if event is not None:
-                        message = {"channel": channel, "cursor": cursor, "event": event}
+                        message: dict[str, Any] = {
+                            "channel": channel, "cursor": cursor, "event": event
+                        }  # fmt: skip
                         missed.append((cursor_order(cursor), message))
         finally:
             await client.aclose()
         missed.sort(key=lambda item: item[0])
-        sent = 0
+        replayed: set[str] = set()
         for _, message in missed[:REPLAY_LIMIT]:
-            sent += await self._deliver(message)
-        # Live events that arrived meanwhile wait in the channel layer (a consumer handles one
-        # message at a time) and come next; recent_ids drops those the replay already sent.
-        await self._send({"type": "replayed", "count": sent})
+            await self._send({"type": "event", **message})
+            replayed.add(message["event"].get("id"))
+        await self._send({"type": "replayed", "count": len(replayed)})
+        for frame in self.overlap.end(replayed):
+            self._enqueue(frame)
+
+    # --- live frames ----------------------------------------------------------------------------
+    def push(self, event_id: str, frame: str) -> None:
+        """A frame from the hub, already filtered by pattern and permission (no await: the hub
+        hands the same frame to every socket in one pass)."""
+        if not self.cut and not self.overlap.hold(event_id, frame):
+            self._enqueue(frame)
 
     async def livefeed_event(self, message: dict[str, Any]) -> None:
-        """A message from the bridge, through the channel layer group."""
-        await self._deliver(message)
-
-    async def _deliver(self, message: dict[str, Any]) -> int:
+        """A message from the bridge through the channel layer ("channel_layer" delivery)."""
         channel = message["channel"]
-        event_id = message["event"].get("id")
-        if not matches(channel, self.patterns) or event_id in self.recent_ids:
-            return 0
-        if not await self._shown(channel):
-            return 0
-        self.recent_ids.append(event_id)
-        cursor, event = message["cursor"], message["event"]
-        await self._send({"type": "event", "channel": channel, "cursor": cursor, "event": event})
-        return 1
+        if matches(channel, self.patterns) and await self._shown(channel):
+            frame = {"type": "event", "channel": channel, "cursor": message["cursor"]}
+            text = orjson.dumps({**frame, "event": message["event"]}).decode()
+            self.push(message["event"].get("id"), text)
+
+    def _enqueue(self, frame: str) -> None:
+        try:
+            self.outbox.put_nowait(frame)
+        except asyncio.QueueFull:
+            self._cut_off()
+
+    def _cut_off(self) -> None:
+        """The client stopped reading: drop what waits for it and close (it resumes with
+        `since`). The close itself may wait on the unread socket; nothing else does."""
+        self.cut = True
+        while not self.outbox.empty():
+            self.outbox.get_nowait()
+        unread = self.outbox.maxsize
+        logger.info("Live feed of user %s cut off: %d frames unread", self.user_pk, unread)
+        self.closing = asyncio.create_task(self.close(code=CLOSE_TOO_SLOW))
+
+    async def _write(self) -> None:
+        while True:
+            await self.send(text_data=await self.outbox.get())
+
+    async def _send(self, message: dict[str, Any]) -> None:
+        """Own messages (welcome, replies, replayed events, heartbeats) queue behind the live
+        frames already waiting: one order for everything the client reads."""
+        if not self.cut:
+            await self.outbox.put(orjson.dumps(message).decode())
 
     async def _shown(self, channel: str) -> bool:
         """Whether this user sees the channel's events: its module viewable and enabled."""
@@ -186,9 +272,6 @@ class LiveFeedConsumer(AsyncWebsocketConsumer):
         while True:
             await asyncio.sleep(interval)
             await self._send({"type": "heartbeat", "ts": utc_timestamp()})
-
-    async def _send(self, message: dict[str, Any]) -> None:
-        await self.send(text_data=orjson.dumps(message).decode())
 
 
 def _may_view_module(user_pk: Any, module: str) -> bool:

@@ -14,11 +14,13 @@ process left) also waits until a row's transaction finished longer ago than a fa
 horizon, not by `created_at`: a row written early in a long transaction is young when it
 commits, and its own fast path is then still sending it.
 
-Delivered marks. In a process whose relay thread runs (serve), the fast path only queues the
-row's id after `XADD`; the thread marks the queued rows delivered with one `UPDATE` every
-MARK_INTERVAL_S (a round trip per batch, not per event). Elsewhere (no relay thread) each row is
-marked at once, as before. Queued marks are written before any drain, and long before the sweep's
-grace, so neither sends a row again because its mark was still queued.
+Delivered marks. The fast path only queues the row's id after `XADD`: nothing but the XADD
+follows the commit on the caller's path. The relay thread (serve) marks the queued rows
+delivered with one `UPDATE` every MARK_INTERVAL_S (a round trip per batch, not per event); a
+process without one (a script, `runsubscribers --no-relay`, a test) starts a small marker thread
+that does the same and ends when idle. Queued marks are written before any drain, and long before
+the sweep's grace, so neither sends a row again because its mark was still queued; a crash that
+loses queued marks makes the sweep send those rows again (at-least-once: subscribers deduplicate).
 
 Redis back before the breaker's recovery time: while the breaker is open the relay pings Redis
 itself on each sweep and drains as soon as it answers (the breaker still governs the fast path).
@@ -26,6 +28,8 @@ itself on each sweep and drains as soon as it answers (the breaker still governs
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import logging
 import threading
 import time
@@ -58,6 +62,7 @@ BACKLOG_RECHECK_S = 1.0
 
 Row = tuple[int, str, bytes]
 MARK_INTERVAL_S = 0.05  # how long the relay thread lets delivered marks gather
+MARKER_IDLE_S = 5.0  # a marker thread with nothing to mark for this long ends
 DRAIN_LOCK_KEY = 0x636F735F72656C61  # "cos_rela": the advisory lock of the one drainer
 
 
@@ -70,6 +75,7 @@ class Relay:
         self._horizons: deque[tuple[float, int]] = deque()  # (monotonic time, horizon) readings
         self._marks: list[tuple[str, int]] = []  # (database alias, outbox id) to mark delivered
         self._marks_lock = threading.Lock()
+        self._marker: MarkerThread | None = None
 
     # --- the fast path ------------------------------------------------------------------------
     def _send(self, rows: list[Row]) -> None:
@@ -99,11 +105,18 @@ class Relay:
             self._record_failure([entry_id], exc, using)
             self._to_backlog()
             return
-        if self.thread_running:
-            with self._marks_lock:
-                self._marks.append((using, entry_id))  # the relay thread marks them in batches
-        else:
-            self._mark_delivered(using, [entry_id])
+        with self._marks_lock:
+            self._marks.append((using, entry_id))
+            if not self.thread_running and (self._marker is None or not self._marker.is_alive()):
+                self._marker = MarkerThread(self)
+                self._marker.start()
+
+    def stop_marker(self) -> None:
+        """Mark what is queued and end the marker thread, if one runs."""
+        marker = self._marker
+        if marker is not None:
+            marker.stopping.set()
+            marker.join(10)
 
     def flush_marks(self) -> None:
         """Mark the queued rows delivered: one UPDATE per database."""
@@ -245,6 +258,37 @@ class Relay:
         logger.warning("Redis delivery failed (%s); %d event(s) wait in the outbox", exc, len(ids))
 
 
+class MarkerThread(threading.Thread):
+    """Marks queued rows delivered in a process without a relay thread; ends after MARKER_IDLE_S
+    with nothing to mark (the next queued mark starts another)."""
+
+    def __init__(self, relay: Relay) -> None:
+        super().__init__(name="cos-outbox-marks", daemon=True)
+        self.relay = relay
+
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        idle_since = time.monotonic()
+        try:
+            while time.monotonic() - idle_since < MARKER_IDLE_S:
+                stopping = self.stopping.wait(MARK_INTERVAL_S)
+                with self.relay._marks_lock:
+                    waiting = bool(self.relay._marks)
+                if waiting:
+                    self.relay.flush_marks()
+                    idle_since = time.monotonic()
+                if stopping:
+                    return
+        finally:
+            close_old_connections()
+
+
+def _flush_at_exit() -> None:
+    with contextlib.suppress(Exception):  # the database may be gone first: the sweep re-sends
+        _relay.flush_marks()
+
+
 def sweep_grace() -> timedelta:
     """Longer than a fast path can take, so the sweep never sends a row that its own process is
     still sending."""
@@ -296,6 +340,7 @@ class RelayThread(threading.Thread):
 
 
 _relay = Relay()
+atexit.register(_flush_at_exit)
 
 
 def relay() -> Relay:

@@ -61,6 +61,7 @@ async def _past_failure_limit(scope: dict[str, Any]) -> bool:
 CLOSE_MALFORMED = 4400
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
+CLOSE_TOO_SLOW = 4408  # a live-feed client left too many frames unread
 CLOSE_MODULE_DISABLED = 4423  # 423 Locked: the module is switched off
 CLOSE_THROTTLED = 4429  # too many bad tokens from this address
 

@@ -11,6 +11,7 @@ from apps.core.memory.models import (
     AbstractBaseLog,
     AbstractPromptTrace,
     AbstractScratchNote,
+    Level,
     memory_models,
 )
 from apps.core.memory.notes import note_model
@@ -69,6 +70,8 @@ def memory_overview(module: str, recent: int = 10) -> dict[str, Any]:
     by_level = dict(logs_.values_list("level").annotate(count=Count("id")).order_by("level"))
     return {
         "logs_by_level": by_level,
+        # (label in the reader's language, count), most severe last, as Level lists them
+        "level_counts": [(level.label, by_level[level]) for level in Level if level in by_level],
         "log_count": sum(by_level.values()),
         "prompt_trace_count": found.prompt_trace._default_manager.count(),
         "notes": note_stats(module),

@@ -16,9 +16,12 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.apps import AppConfig
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import pgettext_lazy
 
 if TYPE_CHECKING:
     from prometheus_client.core import Metric
+
+    from apps.core.demo_story import DemoStory
 
 CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 MEMORY_SCHEMA_PREFIX = "mem0_"
@@ -32,6 +35,18 @@ class ModuleKind(StrEnum):
     CORE = "core"  # always on, cannot be disabled
     OPTIONAL = "optional"  # can be enabled and disabled at run time
     INTERNAL = "internal"  # admin only, no public surface
+
+    @property
+    def label(self) -> str:
+        """The kind as people read it, in their language (the value is for code and data)."""
+        return str(_KIND_LABELS[self])
+
+
+_KIND_LABELS = {
+    ModuleKind.CORE: pgettext_lazy("module kind", "core"),
+    ModuleKind.OPTIONAL: pgettext_lazy("module kind", "optional"),
+    ModuleKind.INTERNAL: pgettext_lazy("module kind", "internal"),
+}
 
 
 class _Required:
@@ -149,6 +164,26 @@ class ModuleConfig(AppConfig):
     def metrics(self) -> Iterable[Metric]:
         """Metric families the module adds to /metrics, read at scrape time (none by default)."""
         return ()
+
+    def demo_after(self) -> tuple[str, ...]:
+        """The modules whose part of `manage.py demo` must run before this one's (its story
+        builds on their records): its `demo.py`'s AFTER."""
+        part = self.part("demo")
+        return tuple(getattr(part, "AFTER", ())) if part is not None else ()
+
+    def demo_data(self, story: DemoStory) -> None:
+        """Write this module's part of `manage.py demo` (apps/core/demo_story.py) through its own
+        services, adding nothing an earlier run wrote: its `demo.py`'s `fill(story)`."""
+        part = self.part("demo")
+        if part is not None:
+            part.fill(story)
+
+    def demo_real_data(self) -> dict[str, int]:
+        """The module's records that are not the demo's, by kind (its L1 logs aside: core
+        counts those): its `demo.py`'s `real_data()`. `manage.py demo` refuses to write beside
+        them unless told --force."""
+        part = self.part("demo")
+        return dict(part.real_data()) if part is not None else {}
 
     def import_module_parts(self) -> None:
         """Import the module's `events.py`, where it registers its subscribers, and its

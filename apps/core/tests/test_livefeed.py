@@ -9,9 +9,9 @@ from django.contrib.auth.models import User
 from django.test import Client
 from rest_framework.authtoken.models import Token
 
-from apps.core.highway.consuming import SubscriberRunner
 from apps.core.highway.envelope import Event
 from apps.core.highway.livefeed_bridge import LiveFeedBridge
+from apps.core.highway.livefeed_hub import hub
 from apps.core.highway.streams import decode
 from apps.core.testing import grant
 from cos_project.asgi import application
@@ -60,16 +60,6 @@ async def subscribe(feed, channels, **extra):
     reply = await feed.receive_json_from()
     assert reply["type"] == "subscribed", reply
     return reply
-
-
-def bridge_for(channel, start_from="0"):
-    """The live-feed bridge with a group of its own, reading `channel` from `start_from`."""
-    cls = type(
-        "TestBridge", (LiveFeedBridge,),
-        {"group": f"lf_{uuid.uuid4().hex[:8]}", "channels": (channel,), "start_from": start_from,
-         "batch_wait_ms": 20},
-    )  # fmt: skip
-    return SubscriberRunner(cls())
 
 
 async def put(channel, n):
@@ -144,10 +134,7 @@ async def test_module_permission_allows_the_subscription(highway, channel):
 async def test_a_published_event_reaches_the_subscriber(highway, channel):
     feed = await agent_feed(superuser=True)
     await subscribe(feed, [channel])
-    event, cursor = await put(channel, 1)
-    runner = bridge_for(channel)
-    await runner.refresh_streams()
-    await runner.run_once()
+    event, cursor = await put(channel, 1)  # a channel new to the hub: found by its discovery
     message = await feed.receive_json_from(timeout=2)
     assert message == {
         "type": "event",
@@ -155,8 +142,55 @@ async def test_a_published_event_reaches_the_subscriber(highway, channel):
         "cursor": cursor,
         "event": event.as_dict(),
     }
-    await runner.client.aclose()
     await feed.disconnect()
+
+
+async def test_each_event_is_framed_once_per_process_whatever_the_number_of_sockets(
+    highway, channel
+):
+    await put(channel, 0)
+    feeds = [await agent_feed(superuser=True) for _ in range(3)]
+    for feed in feeds:
+        await subscribe(feed, [channel])
+    built = hub().frames_built
+    event, _ = await put(channel, 1)
+    for feed in feeds:
+        assert (await feed.receive_json_from(timeout=2))["event"]["id"] == event.id
+    assert hub().frames_built - built == 1
+    for feed in feeds:
+        await feed.disconnect()
+    assert hub().task is None  # nobody listens: the process reads nothing
+
+
+async def test_a_client_that_stops_reading_is_cut_off_and_slows_no_one(
+    highway, channel, monkeypatch
+):
+    import asyncio
+
+    from apps.core.highway.livefeed_socket import LiveFeedConsumer
+
+    highway["LIVEFEED_QUEUE"] = 5
+    await put(channel, 0)
+    slow_user = await make_user(f"slow_{uuid.uuid4().hex[:6]}", superuser=True)
+    never = asyncio.Event()
+    real_send = LiveFeedConsumer.send
+
+    async def send(self, text_data=None, bytes_data=None, close=False):
+        if self.user_pk == slow_user.pk and text_data and text_data.startswith('{"type":"event"'):
+            await never.wait()  # what uvicorn's send does while the client's socket is full
+        await real_send(self, text_data=text_data, bytes_data=bytes_data, close=close)
+
+    monkeypatch.setattr(LiveFeedConsumer, "send", send)
+    slow = await open_feed([(b"authorization", f"Token {await token_for(slow_user)}".encode())])
+    assert (await slow.receive_json_from())["type"] == "welcome"
+    await subscribe(slow, [channel])
+    fast = await agent_feed(superuser=True)
+    await subscribe(fast, [channel])
+    sent = [(await put(channel, n))[0].id for n in range(10)]
+    received = [(await fast.receive_json_from(timeout=2))["event"]["id"] for _ in sent]
+    assert received == sent  # the reading client got everything, in order
+    assert await closed_with(slow) == 4408
+    await fast.disconnect()
 
 
 async def test_patterns_receive_matching_channels_only_and_only_of_visible_modules(highway):
@@ -164,22 +198,16 @@ async def test_patterns_receive_matching_channels_only_and_only_of_visible_modul
     feed = await agent_feed(probe_view=True)
     await subscribe(feed, [f"*.{prefix}.*"])  # the module is left open: filtered per event
     await put(f"core.{prefix}.hidden", 1)  # a module this user may not view
-    await put(f"probe.{prefix}.other", 2)
     await put(f"probe.{prefix}x.nomatch", 3)
-    runner = bridge_for(f"*.{prefix}*")
-    await runner.refresh_streams()
-    await runner.run_once()
+    await put(f"probe.{prefix}.other", 2)
     message = await feed.receive_json_from(timeout=2)
     assert message["channel"] == f"probe.{prefix}.other"
-    assert await feed.receive_nothing(timeout=0.3)
-    await runner.client.aclose()
+    assert await feed.receive_nothing(timeout=0.5)
     await feed.disconnect()
 
 
 async def test_since_replays_what_was_missed_then_goes_live(highway, channel):
     _, first = await put(channel, 1)
-    runner = bridge_for(channel, start_from="$")
-    await runner.refresh_streams()
     second, _ = await put(channel, 2)
     third, _ = await put(channel, 3)
     feed = await agent_feed(superuser=True)
@@ -187,14 +215,22 @@ async def test_since_replays_what_was_missed_then_goes_live(highway, channel):
     replayed = [await feed.receive_json_from(), await feed.receive_json_from()]
     assert [m["event"]["id"] for m in replayed] == [second.id, third.id]
     assert await feed.receive_json_from() == {"type": "replayed", "count": 2}
-
-    await runner.run_once()  # 2 and 3 also arrive live: they are not sent twice
     fourth, _ = await put(channel, 4)
-    await runner.run_once()
     live = await feed.receive_json_from(timeout=2)
     assert live["event"]["id"] == fourth.id
-    await runner.client.aclose()
     await feed.disconnect()
+
+
+def test_live_frames_during_a_replay_wait_and_those_it_sent_are_not_sent_twice():
+    from apps.core.highway.livefeed_socket import ReplayOverlap
+
+    overlap = ReplayOverlap()
+    assert not overlap.hold("a", "frame a")  # no replay: live frames go straight out
+    overlap.begin()
+    assert overlap.hold("b", "frame b") and overlap.hold("c", "frame c")
+    assert overlap.end(replayed={"b"}) == ["frame c"]  # b was replayed; c comes after it
+    assert overlap.hold("b", "frame b")  # b again, live and late: dropped
+    assert not overlap.hold("d", "frame d")
 
 
 async def test_heartbeats_and_pings(highway, settings):
@@ -209,29 +245,26 @@ async def test_heartbeats_and_pings(highway, settings):
 
 
 async def test_a_permission_taken_away_stops_an_open_feed(highway, monkeypatch):
-    from apps.core.highway import livefeed_socket as consumers
+    from apps.core.highway import livefeed_hub
 
-    monkeypatch.setattr(consumers, "PERMISSION_RECHECK_S", 0)  # re-read at every event
+    monkeypatch.setattr(livefeed_hub, "PERMISSION_RECHECK_S", 0)  # re-read at every event
     prefix = f"t_{uuid.uuid4().hex[:8]}"
     user = await make_user(f"agent_{uuid.uuid4().hex[:6]}", probe_view=True)
     feed = await open_feed([(b"authorization", f"Token {await token_for(user)}".encode())])
     assert (await feed.receive_json_from())["type"] == "welcome"
     await subscribe(feed, [f"*.{prefix}.*"])
-    runner = bridge_for(f"*.{prefix}*")
     channel = f"probe.{prefix}.notes"
     await put(channel, 1)
-    await runner.refresh_streams()
-    await runner.run_once()
     assert (await feed.receive_json_from(timeout=2))["event"]["data"] == {"n": 1}
     await database_sync_to_async(user.user_permissions.clear)()
     await put(channel, 2)
-    await runner.run_once()
-    assert await feed.receive_nothing(timeout=0.5)
-    await runner.client.aclose()
+    assert await feed.receive_nothing(timeout=0.6)
     await feed.disconnect()
 
 
-async def test_the_bridge_hands_each_event_to_the_channel_layer_once(highway, channel, monkeypatch):
+async def test_the_channel_layer_bridge_hands_each_event_to_the_group_once(
+    highway, channel, monkeypatch
+):
     from channels.layers import get_channel_layer
 
     sent = []

@@ -6,6 +6,7 @@ from django.db import transaction
 
 from apps.core.highway.envelope import InvalidEvent
 from apps.core.highway.publisher import UndeclaredEvent, publish
+from apps.core.highway.relay import relay
 from apps.core.http.request_context import request_id_var
 from apps.core.models import OutboxEntry
 
@@ -16,14 +17,18 @@ def stream_events(redis_client, channel):
     return [orjson.loads(fields[b"event"]) for _, fields in redis_client.xrange(channel)]
 
 
-def test_a_committed_event_reaches_its_stream_and_is_marked_delivered(
-    highway, channel, redis_client, django_capture_on_commit_callbacks
+def test_a_committed_event_reaches_its_stream_and_its_mark_is_left_to_the_relay(
+    highway, channel, redis_client, django_capture_on_commit_callbacks, monkeypatch
 ):
+    monkeypatch.setattr(relay(), "thread_running", True)  # the relay thread marks; here, the test
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         event = publish("probe.test.event", {"n": 1}, source="probe", channel=channel)
         assert stream_events(redis_client, channel) == []  # not before commit
     assert [e["id"] for e in stream_events(redis_client, channel)] == [event.id]
     entry = OutboxEntry.objects.get(event_id=event.id)
+    assert entry.delivered_at is None  # nothing but the XADD followed the commit
+    relay().flush_marks()
+    entry.refresh_from_db()
     assert entry.delivered_at is not None and entry.attempts == 0
     assert redis_client.sismember("cos:channels", channel)
 

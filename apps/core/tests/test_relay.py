@@ -268,10 +268,15 @@ def test_with_the_relay_thread_running_delivered_rows_are_marked_in_one_update(
     assert stream_numbers(own_redis, channel) == [0, 1, 2]  # and none sent twice
 
 
-def test_without_a_relay_thread_each_row_is_marked_at_once(own_redis, channel):
+def test_without_a_relay_thread_a_marker_thread_marks_rows_off_the_callers_path(own_redis, channel):
     local = Relay()
     event = Event(type="probe.test.event", source="probe", channel=channel, data={"n": 1})
     entry = OutboxEntry.objects.create(event_id=event.id, channel=channel, payload=event.to_bytes())
     local.deliver_committed(entry.pk, channel, bytes(entry.payload))
-    entry.refresh_from_db()
-    assert entry.delivered_at is not None
+    assert local._marker is not None and local._marker.is_alive()
+    pending = OutboxEntry.objects.filter(pk=entry.pk, delivered_at__isnull=True)
+    try:
+        wait_for(lambda: not pending.exists(), seconds=5)
+    finally:
+        local.stop_marker()
+    assert not local._marker.is_alive()

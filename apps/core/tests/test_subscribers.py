@@ -233,7 +233,8 @@ def test_registration_names_and_validates_subscribers():
         unregister(Indexer.name)
     with pytest.raises(ValueError, match="invalid channels"):
         register(type("Bad", (Subscriber,), {"channels": ("Not Valid",)}))
-    assert "core.livefeed" in registered()  # core's bridge, registered at start-up
+    assert "graph.sync" in registered()  # a module's subscriber, registered at start-up
+    assert "core.livefeed" not in registered()  # the channel-layer bridge: only when chosen
 
 
 async def test_stopping_finishes_and_acknowledges_the_events_in_hand(aredis, channel):

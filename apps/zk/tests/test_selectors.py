@@ -72,3 +72,15 @@ def test_the_note_contract_has_exactly_its_shape(highway):
 @pytest.mark.parametrize("missing", [NO_SUCH_NOTE, "not-a-uuid", "", None, 42])
 def test_the_note_contract_answers_none_for_no_note(missing):
     assert selectors.note_snapshot(missing) is None
+
+
+def test_the_dashboard_counts_zks_notes_through_its_contract():
+    from django.utils import timezone
+    from django.utils.module_loading import import_string
+
+    from apps.core.modules.registry import get_module_config
+
+    services.create_note("One", "first")
+    services.create_note("Two", "second")
+    counts = import_string(get_module_config("zk").contracts["dashboard.counts"])
+    assert counts(timezone.now()) == [{"name": "notes", "value": 2, "url": "/admin/zk/note/"}]

@@ -184,8 +184,8 @@ class Command(BaseCommand):
 
     def _run_workers(self, host: str, port: int, workers: int) -> None:
         """N uvicorn processes on one socket (uvicorn's supervisor, which takes Ctrl-C here),
-        and in this process the one relay and subscriber set: the live-feed bridge reaches
-        every worker's websockets through the channel layer."""
+        and in this process the one relay and subscriber set; each worker's own live-feed hub
+        reads the streams for its websockets."""
         import uvicorn
         from uvicorn.supervisors import Multiprocess
 
@@ -221,8 +221,8 @@ class Command(BaseCommand):
             if not events:
                 await server.serve()
                 return
-            # Subscribers share uvicorn's event loop: the live-feed bridge hands events to the
-            # websockets without crossing threads.
+            # Subscribers share uvicorn's event loop (the channel-layer live-feed bridge, when
+            # chosen, hands events to the websockets without crossing threads).
             stopping = asyncio.Event()
             running = asyncio.create_task(run_events(select_subscribers(), stopping))
             try:

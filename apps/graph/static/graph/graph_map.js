@@ -81,10 +81,13 @@
 
   function addRelationships(relationships) {
     for (const rel of relationships) {
-      if (cy.getElementById(rel.uid).nonempty()) continue;
+      // The L1 sync's relationships (CREATED_BY, FLOWS_TO...) have no uid: their ends and type
+      // name them (at most one of a type between two nodes: the sync MERGEs them).
+      const id = rel.uid ?? `${rel.source}-${rel.type}-${rel.target}`;
+      if (cy.getElementById(id).nonempty()) continue;
       if (cy.getElementById(rel.source).empty() || cy.getElementById(rel.target).empty()) continue;
       cy.add({ group: "edges", data: {
-        id: rel.uid, source: rel.source, target: rel.target, type: rel.type } });
+        id, source: rel.source, target: rel.target, type: rel.type } });
     }
   }
 
