@@ -7,13 +7,11 @@ canon.prd.archived, canon.note.archived, canon.trace.archived, canon.link.archiv
 from __future__ import annotations
 
 from apps.canon import services
-from apps.core.modules.registry import get_module_config
 from apps.core.runtime.schedule import periodic
 
-VERIFY_EVERY = get_module_config("canon").module_settings["VERIFY_EVERY"]
 
-
-@periodic(every=VERIFY_EVERY, name="canon.verify_recent", exclusive=True)
+# The module's VERIFY_EVERY setting, read before each wait: a change applies without a restart.
+@periodic(every="VERIFY_EVERY", name="canon.verify_recent", exclusive=True)
 def verify_recent() -> str:
     """Check each chain's latest rows and keep the result (/status, /metrics, the admin)."""
     run = services.record_verification()

@@ -29,7 +29,8 @@ from apps.canon.models import (
     VerificationRun,
 )
 from apps.core.highway.publisher import publish
-from apps.core.modules.registry import contract, get_module_config, owning_module
+from apps.core.modules.registry import contract, owning_module
+from apps.core.modules.settings import module_setting
 
 SOURCE = "canon"
 NOTE_CONTRACT = "l3.note"
@@ -263,7 +264,7 @@ def record_verification(recent: int | None = None) -> VerificationRun:
     """Check the latest `recent` rows of each chain (the module's VERIFY_RECENT setting by
     default), and that no chain ends before the head the previous check saw; keep the result."""
     if recent is None:
-        recent = get_module_config(SOURCE).module_settings["VERIFY_RECENT"]
+        recent = module_setting(SOURCE, "VERIFY_RECENT")
     started = time.perf_counter()
     previous = VerificationRun.objects.order_by("-checked_at", "-id").first()
     seen = previous.heads if previous is not None else {}

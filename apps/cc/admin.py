@@ -8,6 +8,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 from django.utils import timezone
@@ -15,12 +16,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from apps.cc import selectors
-from apps.cc.models import Module, ModuleStateChange
+from apps.cc.models import Module, ModuleSettingChange, ModuleStateChange
 from apps.core.governance import services as governance
 from apps.core.governance.models import StateChangeVia
 from apps.core.governance.registration import installed_definition
 from apps.core.memory.admin import register_memory_admin
 from apps.core.modules import access, registry
+from apps.core.modules.settings import SettingSource, effective_settings
 
 register_memory_admin("cc")
 # The admin index is cc's dashboard (a tile per module and the live feed).
@@ -66,6 +68,24 @@ class StateChangeInline(admin.TabularInline):
     ordering = ["-at", "-id"]
 
 
+class SettingChangeInline(admin.TabularInline):
+    model = ModuleSettingChange
+    fields = ("at", "setting", "from_value", "to_value", "actor_name", "via")
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    can_delete = False
+    ordering = ["-at", "-id"]
+    verbose_name_plural = gettext_lazy("setting changes")
+
+
+SOURCE_LABELS = {
+    SettingSource.ENVIRONMENT: gettext_lazy("environment"),
+    SettingSource.REGISTRY: gettext_lazy("registry"),
+    SettingSource.DEFAULT: gettext_lazy("default"),
+}
+
+
 @admin.register(Module)
 class ModuleAdmin(admin.ModelAdmin):
     """The registry. Modules are enabled and disabled with the actions of the list, which ask
@@ -74,10 +94,28 @@ class ModuleAdmin(admin.ModelAdmin):
     list_display = ["name", "version", "kind", "active", "last_active", "reason"]
     list_filter = ["active"]
     search_fields = ["name", "description"]
-    readonly_fields = ["active", "reason", "last_active", "created_at", "updated_at"]
+    readonly_fields = [
+        "active", "reason", "last_active", "settings_in_effect", "created_at", "updated_at"
+    ]  # fmt: skip
     actions = ["enable_modules", "disable_modules"]
-    inlines = [StateChangeInline]
+    inlines = [StateChangeInline, SettingChangeInline]
     form = ModuleForm
+
+    @admin.display(description=gettext_lazy("settings in effect"))
+    def settings_in_effect(self, module: Module) -> str:
+        """Each declared setting: its value now, where it comes from, whether a change needs a
+        restart. The registry's part is `config` above; the environment wins over it."""
+        if module.pk is None or installed_definition(module.name) is None:
+            return "-"
+        rows = [
+            {
+                "effective": effective,
+                "source": SOURCE_LABELS[effective.source],
+                "from_environment": effective.source == SettingSource.ENVIRONMENT,
+            }
+            for effective in effective_settings(module.name, module.config or {})
+        ]
+        return render_to_string("cc/admin/module_settings.html", {"rows": rows, "module": module})
 
     @admin.display(description=gettext_lazy("kind"))
     def kind(self, module: Module) -> str:
@@ -102,7 +140,9 @@ class ModuleAdmin(admin.ModelAdmin):
         fields = {name: form.cleaned_data[name] for name in form.changed_data}
         try:
             if change:
-                governance.update_module(obj, **fields)
+                governance.update_module(
+                    obj, actor=request.user, via=StateChangeVia.ADMIN, **fields
+                )
             else:
                 # The admin goes on with `obj` (its log entry, its redirect): make it the row.
                 obj.__dict__.update(governance.register_module(**form.cleaned_data).__dict__)
@@ -199,15 +239,7 @@ def dashboard_data(request: HttpRequest) -> HttpResponse:
     )
 
 
-@admin.register(ModuleStateChange)
-class ModuleStateChangeAdmin(admin.ModelAdmin):
-    """The audit trail: read-only."""
-
-    list_display = ["at", "module_name", "from_active", "to_active", "actor_name", "via", "reason"]
-    list_filter = ["via", "to_active", "module_name"]
-    search_fields = ["module_name", "actor_name", "reason"]
-    date_hierarchy = "at"
-
+class ReadOnlyAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
@@ -216,3 +248,23 @@ class ModuleStateChangeAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(ModuleSettingChange)
+class ModuleSettingChangeAdmin(ReadOnlyAdmin):
+    """The audit trail of module settings: read-only."""
+
+    list_display = ["at", "module_name", "setting", "from_value", "to_value", "actor_name", "via"]
+    list_filter = ["via", "module_name", "setting"]
+    search_fields = ["module_name", "setting", "actor_name"]
+    date_hierarchy = "at"
+
+
+@admin.register(ModuleStateChange)
+class ModuleStateChangeAdmin(ReadOnlyAdmin):
+    """The audit trail: read-only."""
+
+    list_display = ["at", "module_name", "from_active", "to_active", "actor_name", "via", "reason"]
+    list_filter = ["via", "to_active", "module_name"]
+    search_fields = ["module_name", "actor_name", "reason"]
+    date_hierarchy = "at"

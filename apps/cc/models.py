@@ -55,3 +55,13 @@ class ModuleStateChange(governance.ModuleStateChange):
         ordering = ["-at", "-id"]
         verbose_name = _("module state change")
         verbose_name_plural = _("module state changes")
+
+
+class ModuleSettingChange(governance.ModuleSettingChange):
+    """The audit trail of module settings as cc's admin shows it."""
+
+    class Meta:
+        proxy = True
+        ordering = ["-at", "-id"]
+        verbose_name = _("module setting change")
+        verbose_name_plural = _("module setting changes")

@@ -11,7 +11,7 @@ from django.utils.http import urlencode
 from django.utils.module_loading import import_string
 from redis.exceptions import RedisError
 
-from apps.cc.models import Module, ModuleStateChange
+from apps.cc.models import Module, ModuleSettingChange, ModuleStateChange
 from apps.core.highway.livefeed import recent_events
 from apps.core.http import health
 from apps.core.memory import Level, MemoryModels, NoMemory, memory_models
@@ -32,6 +32,10 @@ def registered_modules() -> QuerySet[Module]:
 def state_changes(module: Module | None = None) -> QuerySet[ModuleStateChange]:
     found = ModuleStateChange.objects.order_by("-at", "-id")
     return found.filter(module_name=module.name) if module is not None else found
+
+
+def setting_changes(module: Module) -> QuerySet[ModuleSettingChange]:
+    return ModuleSettingChange.objects.filter(module_name=module.name).order_by("-at", "-id")
 
 
 def viewable_modules(user: Any) -> list[str]:

@@ -32,7 +32,7 @@ from apps.cms.models import (
     PageTranslation,
 )
 from apps.core.highway.publisher import publish
-from apps.core.modules.registry import get_module_config
+from apps.core.modules.settings import module_setting
 
 SOURCE = "cms"
 PAGE_CREATED = "cms.page.created"
@@ -284,8 +284,7 @@ def restore_page(page: Page) -> Page:
 
 def media_limits() -> tuple[int, tuple[str, ...]]:
     """(largest size in bytes, accepted types), from the module's settings."""
-    config = get_module_config(SOURCE).module_settings
-    return int(config["MEDIA_MAX_BYTES"]), tuple(IMAGE_SIGNATURES.values())
+    return int(module_setting(SOURCE, "MEDIA_MAX_BYTES")), tuple(IMAGE_SIGNATURES.values())
 
 
 def sniff_image_type(head: bytes) -> str | None:

@@ -13,7 +13,7 @@ class CoreConfig(ModuleConfig):
         "schemas, engines, health and the serve command.",
         kind=ModuleKind.CORE,
         # Governance's events keep the names they had under cc (apps.core.governance.services).
-        emits=("cc.module.enabled", "cc.module.disabled"),
+        emits=("cc.module.enabled", "cc.module.disabled", "cc.module.configured"),
     )
 
     def ready(self) -> None:

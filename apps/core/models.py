@@ -5,7 +5,11 @@ from django.db import models
 
 from apps.core.db.postgres.functions import CurrentTransactionId
 from apps.core.db.schemas import schema_table
-from apps.core.governance.models import Module, ModuleStateChange  # noqa: F401
+from apps.core.governance.models import (  # noqa: F401
+    Module,
+    ModuleSettingChange,
+    ModuleStateChange,
+)
 
 
 class OutboxEntry(models.Model):

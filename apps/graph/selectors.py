@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from apps.core.graphdb.connection import cypher
 from apps.core.graphdb.discovery import node_types
 from apps.core.graphdb.nodes import RELATIONSHIP_TYPES
-from apps.core.modules.registry import get_module_config
+from apps.core.modules.settings import module_setting
 from apps.core.search import SearchHit, snippet
 from apps.graph import shapes
 
@@ -41,7 +41,7 @@ def relationship_from_row(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def max_depth() -> int:
-    return int(get_module_config("graph").module_settings["NEIGHBOURHOOD_MAX_DEPTH"])
+    return int(module_setting("graph", "NEIGHBOURHOOD_MAX_DEPTH"))
 
 
 def node(uid: str) -> dict[str, Any] | None:

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from apps.core.memory import NoMemory, memory_models, queries
 from apps.core.modules import access
 from apps.core.modules.registry import get_module_config
+from apps.core.modules.settings import module_setting
 from apps.zk.exceptions import Forbidden, InvalidInput, NotFound
 from apps.zk.models import CitationKind
 
@@ -33,7 +34,7 @@ class Record:
 
 
 def max_records() -> int:
-    return int(get_module_config("zk").module_settings["PROMOTE_MAX_RECORDS"])
+    return int(module_setting("zk", "PROMOTE_MAX_RECORDS"))
 
 
 def read_records(module: str, kind: str, ids: Sequence[str], *, reader: Any = None) -> list[Record]:

@@ -1,12 +1,15 @@
 from typing import Any
 
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
-from apps.cc.models import Module, ModuleStateChange
+from apps.cc.models import Module, ModuleSettingChange, ModuleStateChange
 from apps.core.api.serializers import PartHealthSerializer
 from apps.core.governance.registration import installed_definition
 from apps.core.governance.services import config_problems, name_problem
+from apps.core.modules.definition import REQUIRED
+from apps.core.modules.settings import EffectiveSetting, SettingSource, effective_settings
 from apps.core.rest.limits import BoundedJSONField
 
 
@@ -25,19 +28,52 @@ class PingSerializer(serializers.Serializer):
         return value
 
 
+# Its fields `source` and `default` are attributes of every DRF field: a plain class could not
+# declare them, so the schema is an inline serializer and the data plain dicts.
+EFFECTIVE_SETTING = inline_serializer(
+    name="EffectiveSetting",
+    fields={
+        "name": serializers.CharField(),
+        "value": serializers.JSONField(help_text="In effect (after a restart, if required)."),
+        "source": serializers.ChoiceField(choices=[s.value for s in SettingSource]),
+        "default": serializers.JSONField(allow_null=True),
+        "help": serializers.CharField(),
+        "restart_required": serializers.BooleanField(),
+        "ignored": serializers.CharField(
+            allow_null=True, help_text="Why the registry's value is set aside, if it is."
+        ),
+    },
+)
+
+
+def effective_setting_data(effective: EffectiveSetting) -> dict[str, Any]:
+    setting = effective.setting
+    return {
+        "name": setting.name,
+        "value": effective.value,
+        "source": str(effective.source),
+        "default": None if setting.default is REQUIRED else setting.default,
+        "help": setting.help,
+        "restart_required": setting.restart_required,
+        "ignored": effective.ignored,
+    }
+
+
 class ModuleSerializer(serializers.ModelSerializer):
-    """A registry row. `active` changes only through enable/ and disable/ (audited)."""
+    """A registry row. `active` changes only through enable/ and disable/ (audited); a change
+    of `config` (an installed module's settings) is audited and applies without a restart."""
 
     installed = serializers.SerializerMethodField()
     config = BoundedJSONField(required=False)
     kind = serializers.SerializerMethodField()
     requires = serializers.SerializerMethodField()
+    settings = serializers.SerializerMethodField()
 
     class Meta:
         model = Module
         fields = [
             "id", "name", "version", "description", "active", "reason", "last_active",
-            "config", "installed", "kind", "requires", "created_at", "updated_at",
+            "config", "settings", "installed", "kind", "requires", "created_at", "updated_at",
         ]  # fmt: skip
         read_only_fields = ["active", "reason", "last_active", "created_at", "updated_at"]
         # Uniqueness is the service's to enforce: a duplicate is a 409, not a 400.
@@ -49,6 +85,15 @@ class ModuleSerializer(serializers.ModelSerializer):
     def get_kind(self, module: Module) -> str | None:
         definition = installed_definition(module.name)
         return str(definition.kind) if definition else None
+
+    @extend_schema_field(serializers.ListField(child=EFFECTIVE_SETTING))
+    def get_settings(self, module: Module) -> list[dict[str, Any]]:
+        """An installed module's declared settings: value, source (environment, registry or
+        default), default, help, restart_required. Empty for other modules."""
+        if installed_definition(module.name) is None:
+            return []
+        found = effective_settings(module.name, module.config or {})
+        return [effective_setting_data(effective) for effective in found]
 
     def get_requires(self, module: Module) -> list[str]:
         definition = installed_definition(module.name)
@@ -119,6 +164,14 @@ class ModuleStateChangeSerializer(serializers.ModelSerializer):
             "reason",
             "at",
         ]
+
+
+class ModuleSettingChangeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ModuleSettingChange
+        fields = [
+            "id", "module_name", "setting", "from_value", "to_value", "actor_name", "via", "at"
+        ]  # fmt: skip
 
 
 class StateChangeResultSerializer(serializers.Serializer):

@@ -18,6 +18,7 @@ from apps.cc.api.serializers import (
     ConfigSerializer,
     ModuleHealthSerializer,
     ModuleSerializer,
+    ModuleSettingChangeSerializer,
     ModuleStateChangeSerializer,
     PingSerializer,
     RedisHealthSerializer,
@@ -60,7 +61,10 @@ class ModuleViewSet(viewsets.ModelViewSet):
         assert serializer.instance is not None
         with _conflicts_as_409():
             serializer.instance = governance.update_module(
-                serializer.instance, **serializer.validated_data
+                serializer.instance,
+                actor=self.request.user,
+                via=StateChangeVia.API,
+                **serializer.validated_data,
             )
 
     def perform_destroy(self, instance: Module) -> None:
@@ -83,6 +87,19 @@ class ModuleViewSet(viewsets.ModelViewSet):
     def history(self, request: Request, pk: str) -> Response:
         changes = selectors.state_changes(self.get_object())
         return Response(ModuleStateChangeSerializer(changes, many=True).data)
+
+    # The changes of a module's settings (its `config`), newest first: one list.
+    @extend_schema(responses=ModuleSettingChangeSerializer(many=True))
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="setting-history",
+        pagination_class=None,
+        filter_backends=[],
+    )
+    def setting_history(self, request: Request, pk: str) -> Response:
+        changes = selectors.setting_changes(self.get_object())
+        return Response(ModuleSettingChangeSerializer(changes, many=True).data)
 
     def _change_state(self, request: Request, change: Any) -> Response:
         module = self.get_object()

@@ -23,7 +23,7 @@ def run_action(client, action, names, reason=None):
     return client.post("/admin/cc/module/", data, follow=reason is not None)
 
 
-@pytest.mark.parametrize("model", ["module", "modulestatechange"])
+@pytest.mark.parametrize("model", ["module", "modulestatechange", "modulesettingchange"])
 def test_registry_pages_render(admin_client, model):
     assert admin_client.get(f"/admin/cc/{model}/").status_code == 200
 

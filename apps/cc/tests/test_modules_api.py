@@ -71,7 +71,7 @@ def test_an_installed_modules_config_must_name_its_settings_with_valid_values(ap
     response = api.patch(f"{URL}{probe.pk}/", {"config": {"COLOUR": "red"}}, format="json")
     assert response.status_code == 400
     assert response.json()["errors"]["config"] == [
-        "'COLOUR' is not a setting of module 'probe' (its settings: PAGE_SIZE)."
+        "'COLOUR' is not a setting of module 'probe' (its settings: PAGE_SIZE, WORKERS)."
     ]
     response = api.patch(f"{URL}{probe.pk}/", {"config": {"PAGE_SIZE": "many"}}, format="json")
     assert response.status_code == 400

@@ -42,7 +42,7 @@ from apps.cms.api.serializers import (
     TranslationSerializer,
 )
 from apps.cms.models import Page
-from apps.core.modules.registry import get_module_config
+from apps.core.modules.settings import module_setting
 
 LANGUAGE = OpenApiParameter(
     "language",
@@ -232,7 +232,7 @@ class PublicThrottle(AnonRateThrottle):
     scope = "cms_public"
 
     def get_rate(self) -> str:
-        return str(get_module_config("cms").module_settings["PUBLIC_API_RATE"])
+        return str(module_setting("cms", "PUBLIC_API_RATE"))
 
 
 def _lang(request: Any) -> str:

@@ -139,13 +139,9 @@ def test_the_public_api_answers_conditional_requests(highway, writer):
     assert changed["ETag"] != etag
 
 
-def test_the_public_api_is_throttled_per_address(highway):
-    from apps.core.modules.registry import get_module_config
-
+def test_the_public_api_is_throttled_per_address(highway, settings):
     make_page()
-    config = get_module_config("cms").module_settings
-    before = config["PUBLIC_API_RATE"]
-    config["PUBLIC_API_RATE"] = "3/min"
+    settings.COS_MODULE_SETTINGS = {"cms": {"PUBLIC_API_RATE": "3/min"}}  # as COS_CMS__...
     address = "203.0.113.14"  # this test's own: other tests' requests count for 127.0.0.1
     cache.delete(f"throttle_cms_public_{address}")
     try:
@@ -153,7 +149,6 @@ def test_the_public_api_is_throttled_per_address(highway):
         answers = [visitor.get("/api/cms/public/pages/").status_code for _ in range(4)]
         other = APIClient(REMOTE_ADDR="203.0.113.15").get("/api/cms/public/pages/").status_code
     finally:
-        config["PUBLIC_API_RATE"] = before
         cache.delete_many([f"throttle_cms_public_{address}", "throttle_cms_public_203.0.113.15"])
     assert answers == [200, 200, 200, 429]
     assert other == 200

@@ -80,16 +80,10 @@ def test_what_is_not_an_image_is_refused(highway, tmp_path, settings, name, cont
 
 
 def test_a_too_large_image_is_refused(highway, tmp_path, settings):
-    from apps.core.modules.registry import get_module_config
-
     settings.VAR_DIR = tmp_path
-    config = get_module_config("cms").module_settings
-    before, config["MEDIA_MAX_BYTES"] = config["MEDIA_MAX_BYTES"], 32
-    try:
-        with pytest.raises(InvalidInput) as refused:
-            services.attach_media(make_page(publish=False), SimpleUploadedFile("a.png", PNG))
-    finally:
-        config["MEDIA_MAX_BYTES"] = before
+    settings.COS_MODULE_SETTINGS = {"cms": {"MEDIA_MAX_BYTES": "32"}}  # as COS_CMS__...
+    with pytest.raises(InvalidInput) as refused:
+        services.attach_media(make_page(publish=False), SimpleUploadedFile("a.png", PNG))
     assert "file" in refused.value.errors
 
 

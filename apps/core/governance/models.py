@@ -78,3 +78,34 @@ class ModuleStateChange(models.Model):
     def __str__(self) -> str:
         change = _("enabled") if self.to_active else _("disabled")
         return f"{self.module_name} {change} {self.at:%Y-%m-%d %H:%M}"
+
+
+class ModuleSettingChange(models.Model):
+    """The audit trail of module settings: who changed which setting of a module's registry
+    configuration, from what to what. A row per setting changed; rows are only ever added.
+    `from_value` / `to_value` are null when the setting was / is no longer set (its default or
+    the environment applies)."""
+
+    module = models.ForeignKey(
+        Module, on_delete=models.SET_NULL, null=True, related_name="setting_changes"
+    )
+    module_name = models.CharField(_("module"), max_length=100, db_index=True)
+    setting = models.CharField(_("setting"), max_length=100)
+    from_value = models.JSONField(_("was"), null=True, blank=True)
+    to_value = models.JSONField(_("now"), null=True, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    actor_name = models.CharField(_("by"), max_length=150, blank=True)
+    via = models.CharField(_("via"), max_length=10, choices=StateChangeVia.choices)
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        db_table = schema_table("core", "module_setting_change")
+        ordering = ["-at", "-id"]
+        default_permissions = ()
+        verbose_name = _("module setting change")
+        verbose_name_plural = _("module setting changes")
+
+    def __str__(self) -> str:
+        return f"{self.module_name}.{self.setting} {self.at:%Y-%m-%d %H:%M}"

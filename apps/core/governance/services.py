@@ -1,5 +1,6 @@
 """Governance's writes: the registry (register, edit, delete) and module states (enable,
-disable), each state change audited and announced.
+disable), each state change and each change of a module's settings (its `config`) audited and
+announced.
 
 The events keep the type names and channel they had when cc owned governance
 (`cc.module.enabled` / `cc.module.disabled` on `cc.modules`, shown on cc's dashboard tile and
@@ -15,7 +16,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.core.governance import states
-from apps.core.governance.models import Module, ModuleStateChange, StateChangeVia
+from apps.core.governance.models import (
+    Module,
+    ModuleSettingChange,
+    ModuleStateChange,
+    StateChangeVia,
+)
 from apps.core.governance.registration import installed_definition
 from apps.core.highway.publisher import publish
 from apps.core.modules import registry
@@ -97,7 +103,12 @@ def register_module(
 EDITABLE = {"version", "description", "config"}  # `active` changes by enable/disable only
 
 
-def update_module(module: Module, **changes: Any) -> Module:
+def update_module(
+    module: Module, *, actor: Any = None, via: str = StateChangeVia.SYSTEM, **changes: Any
+) -> Module:
+    """Edit a registry row. A change of its `config` (the module's settings) is audited, a row
+    per setting, and announced as `cc.module.configured`; every process applies it within
+    COS_MODULE_STATE_CACHE_S (apps.core.modules.settings)."""
     if changes.get("name", module.name) != module.name:
         raise RegistryConflict(_("A module's name cannot change."))
     changes.pop("name", None)
@@ -109,12 +120,53 @@ def update_module(module: Module, **changes: Any) -> Module:
         setattr(module, field, value)
     try:
         with transaction.atomic():
+            # What is stored, not `module.config`: the admin's form has already set that.
+            stored = Module.objects.select_for_update().filter(pk=module.pk)
+            before = dict(stored.values_list("config", flat=True).first() or {})
             module.save()
+            if "config" in changes:
+                _audit_config(module, before, actor, via)
     except IntegrityError as exc:
         raise RegistryConflict(
             _("A module named '%(name)s' is already registered.") % {"name": module.name}
         ) from exc
     return module
+
+
+def _audit_config(module: Module, before: dict[str, Any], actor: Any, via: str) -> None:
+    after = dict(module.config or {})
+    changed = sorted(
+        key for key in before.keys() | after.keys() if before.get(key) != after.get(key)
+    )  # a value now set to null counts as set: config_problems refuses null anyway
+    if not changed:
+        return
+    person = actor if getattr(actor, "pk", None) is not None else None
+    actor_name = person.get_username() if person is not None else ""
+    ModuleSettingChange.objects.bulk_create(
+        ModuleSettingChange(
+            module=module,
+            module_name=module.name,
+            setting=key,
+            from_value=before.get(key),
+            to_value=after.get(key),
+            actor=person,
+            actor_name=actor_name,
+            via=via,
+        )
+        for key in changed
+    )
+    publish(
+        "cc.module.configured",
+        {
+            "module": module.name,
+            "changes": {key: {"from": before.get(key), "to": after.get(key)} for key in changed},
+            "by": actor_name,
+        },
+        source="core",
+        channel=MODULES_CHANNEL,
+    )
+    states.invalidate()  # this process at once, others within COS_MODULE_STATE_CACHE_S
+    transaction.on_commit(states.invalidate)
 
 
 def delete_module(module: Module) -> None:

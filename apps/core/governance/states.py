@@ -1,4 +1,5 @@
-"""Module states as every enforcement point sees them: is a module enabled, and if not, why.
+"""Module states as every enforcement point sees them: is a module enabled, and if not, why
+(and the module's configuration in the registry, which module settings read).
 
 Every API request, websocket subscription and subscriber loop asks, so the answer (read from
 the registry, governance.models.Module) is cached in the process for `COS_MODULE_STATE_CACHE_S`
@@ -12,8 +13,9 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from channels.db import database_sync_to_async
 from django.conf import settings
@@ -32,6 +34,9 @@ class ModuleState:
     enabled: bool
     reason: str = ""
     changed_at: datetime | None = None
+    # The registry's configuration of the module (apps.core.modules.settings reads it from
+    # here, so a change reaches every process within the same window as a state change).
+    config: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
 
 _cached: tuple[float, dict[str, ModuleState]] | None = None
@@ -66,9 +71,11 @@ def _read() -> dict[str, ModuleState]:
     from apps.core.governance.models import Module
 
     return {
-        name: ModuleState(code=name, enabled=active, reason=reason, changed_at=updated_at)
-        for name, active, reason, updated_at in Module.objects.values_list(
-            "name", "active", "reason", "updated_at"
+        name: ModuleState(
+            code=name, enabled=active, reason=reason, changed_at=updated_at, config=config or {}
+        )
+        for name, active, reason, updated_at, config in Module.objects.values_list(
+            "name", "active", "reason", "updated_at", "config"
         )
     }
 
@@ -81,7 +88,8 @@ async def amodule_states() -> dict[str, ModuleState]:
 
 
 def invalidate() -> None:
-    """Forget the cached states (governance.services calls it when a state changes)."""
+    """Forget the cached states (governance.services calls it when a state or a configuration
+    changes)."""
     global _cached
     _cached = None
 

@@ -60,12 +60,17 @@ REQUIRED: Any = _Required()
 
 @dataclass(frozen=True)
 class ModuleSetting:
-    """One setting of a module; read from `COS_<CODE>__<NAME>` or `COS_MODULE_SETTINGS`."""
+    """One setting of a module, read at run time with `apps.core.modules.settings.module_setting`:
+    the environment (`COS_<CODE>__<NAME>`) wins, then the registry's `config`, then `default`.
+
+    `restart_required`: the module reads it once per process (e.g. to build something at
+    start-up), so a change in the registry applies only after a restart; the admin says so."""
 
     name: str
     default: Any = REQUIRED
     cast: Callable[[str], Any] = str
     help: str = ""
+    restart_required: bool = False
 
     @property
     def required(self) -> bool:
@@ -131,6 +136,9 @@ class ModuleConfig(AppConfig):
     # of each kind. Core searches every module's L1 memory itself (see search()).
     search_provider: ClassVar[str] = ""
     default_auto_field = "django.db.models.BigAutoField"
+    # The settings as the environment and defaults give them at start-up (checked then: a
+    # missing required or invalid value stops COS). Read them with module_setting(), which adds
+    # the registry's configuration at run time.
     module_settings: dict[str, Any]
 
     def ready(self) -> None:
@@ -139,6 +147,12 @@ class ModuleConfig(AppConfig):
 
         self.module_settings = resolve_module_settings(self.definition)
         self.import_module_parts()
+
+    def setting(self, name: str) -> Any:
+        """The module's setting `name` now (environment, then registry, then default)."""
+        from apps.core.modules.settings import module_setting
+
+        return module_setting(self.definition.code, name)
 
     def health_check(self) -> None:
         """Raise if the module cannot work. Default: each of its tables answers a query.

@@ -12,6 +12,10 @@ are exclusive:
 runs one at a time across the cluster: each run first takes a PostgreSQL advisory lock keyed by
 the job's name, and a process that does not get it skips that run. The lock lives on a connection
 of its own, closed after the run, so it can neither outlive the run nor stay behind in the pool.
+
+`every` may instead name a setting of the job's module (`@periodic(every="VERIFY_EVERY")`): it
+is read before each wait (apps.core.modules.settings), so a change in the registry applies from
+the next wait on, without a restart.
 """
 
 from __future__ import annotations
@@ -29,7 +33,8 @@ from asgiref.sync import sync_to_async
 from django.db import DEFAULT_DB_ALIAS, close_old_connections, connections
 
 from apps.core import governance
-from apps.core.modules.registry import owning_module
+from apps.core.modules.registry import get_module_config, owning_module
+from apps.core.modules.settings import amodule_setting
 
 logger = logging.getLogger(__name__)
 
@@ -42,23 +47,48 @@ JobFunc = TypeVar("JobFunc", bound=Callable[[], Any])
 @dataclass(frozen=True)
 class PeriodicJob:
     name: str
-    every: float  # seconds
+    every: float  # seconds (the setting's default when `every_setting` is set)
     func: Callable[[], Any]
     exclusive: bool = False  # one run at a time across the cluster
+    every_setting: str | None = None  # a setting of the job's module holding `every`
+
+    async def seconds(self, module: str | None) -> float:
+        """Seconds until the next run: `every`, or the module's setting now."""
+        if self.every_setting is None or module is None:
+            return self.every
+        return float(await amodule_setting(module, self.every_setting))
 
 
 _jobs: dict[str, PeriodicJob] = {}
 
 
 def periodic(
-    every: float, name: str | None = None, exclusive: bool = False
+    every: float | str, name: str | None = None, exclusive: bool = False
 ) -> Callable[[JobFunc], JobFunc]:
+    """Register `func` to run every `every` seconds, or every (the setting named `every` of the
+    job's module) seconds."""
+
     def register(func: JobFunc) -> JobFunc:
         job_name = name or f"{func.__module__}.{func.__qualname__}"
-        _jobs[job_name] = PeriodicJob(job_name, every, func, exclusive)
+        if isinstance(every, str):
+            seconds, setting = _setting_default(func, every), every
+        else:
+            seconds, setting = every, None
+        _jobs[job_name] = PeriodicJob(job_name, seconds, func, exclusive, setting)
         return func
 
     return register
+
+
+def _setting_default(func: Callable[[], Any], name: str) -> float:
+    module = owning_module(func.__module__)
+    if module is None:
+        raise ValueError(f"{func.__qualname__}: only a module's job can name a setting.")
+    for setting in get_module_config(module).definition.settings:
+        if setting.name == name:
+            default: float = setting.default
+            return default
+    raise ValueError(f"{func.__qualname__}: module {module!r} declares no setting {name!r}.")
 
 
 def jobs() -> list[PeriodicJob]:
@@ -115,7 +145,12 @@ async def run_periodic(stopping: asyncio.Event, selected: list[PeriodicJob] | No
                     logger.info("Periodic job %s skipped: module %s is disabled", job.name, module)
             except Exception:
                 logger.exception("Periodic job %s failed", job.name)
+            try:
+                seconds = await job.seconds(module)
+            except Exception:  # the registry unreadable: keep the declared default
+                logger.exception("Periodic job %s: its interval is unreadable", job.name)
+                seconds = job.every
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stopping.wait(), timeout=job.every)
+                await asyncio.wait_for(stopping.wait(), timeout=seconds)
 
     await asyncio.gather(*(loop(job) for job in (jobs() if selected is None else selected)))

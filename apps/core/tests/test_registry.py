@@ -96,4 +96,4 @@ def test_an_invalid_setting_value_is_named(settings):
 
 
 def test_installed_module_settings_are_resolved_at_start_up():
-    assert registry.get_module_config("probe").module_settings == {"PAGE_SIZE": 10}
+    assert registry.get_module_config("probe").module_settings == {"PAGE_SIZE": 10, "WORKERS": 1}

@@ -10,7 +10,6 @@ from rest_framework.test import APIClient
 from apps.core.graphdb import connection
 from apps.core.graphdb.schema import install_schema
 from apps.core.models import OutboxEntry
-from apps.core.modules.registry import get_module_config
 from apps.core.testing import user_with_access
 from apps.graph import selectors
 
@@ -248,10 +247,9 @@ def test_a_depth_outside_1_to_the_limit_is_a_400(g, writer, depth):
     assert response.status_code == 400 and "depth" in response.json()["errors"]
 
 
-def test_the_depth_limit_is_the_modules_setting(g, writer, monkeypatch):
+def test_the_depth_limit_is_the_modules_setting(g, writer, settings):
     uids = chain(writer, 6)
-    settings = get_module_config("graph").module_settings
-    monkeypatch.setitem(settings, "NEIGHBOURHOOD_MAX_DEPTH", 5)
+    settings.COS_MODULE_SETTINGS = {"graph": {"NEIGHBOURHOOD_MAX_DEPTH": "5"}}  # as COS_GRAPH__...
     found = writer.get(f"{NODES}{uids[0]}/neighbourhood/", {"depth": 5}).json()
     assert len(found["nodes"]) == 6
 

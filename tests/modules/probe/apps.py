@@ -10,6 +10,9 @@ class ProbeConfig(ModuleConfig):
         version="1.0.0",
         description="Test-only module that exercises the framework.",
         requires=("core",),
-        settings=(ModuleSetting("PAGE_SIZE", default=10, cast=int),),
+        settings=(
+            ModuleSetting("PAGE_SIZE", default=10, cast=int),
+            ModuleSetting("WORKERS", default=1, cast=int, restart_required=True),
+        ),
         emits=("probe.item.created", "probe.test.event"),
     )
