@@ -38,7 +38,7 @@ from tests.serving import ServeProcess, serve_env
 pytestmark = pytest.mark.slow
 
 CC_CHANNEL = "mem0.recorded.cc"
-LIVEFEED_GROUP = "cos-livefeed"  # apps/core/highway/livefeed_bridge.py LiveFeedBridge.group
+SYNC_GROUP = "graph.sync"  # apps/graph/events.py: a subscriber of every module's L1 stream
 
 
 @pytest.fixture
@@ -193,15 +193,15 @@ def test_past_the_in_flight_limit_requests_are_refused_at_once_with_503(
 # --- serve --workers 2 -------------------------------------------------------------------------
 
 
-def livefeed_consumers(client: redis.Redis) -> list[dict[str, Any]] | None:
-    """The consumers of the live-feed bridge's group on the cc stream (None: no group yet)."""
+def sync_consumers(client: redis.Redis) -> list[dict[str, Any]] | None:
+    """The consumers of the graph sync's group on the cc stream (None: no group yet)."""
     try:
         groups: Any = client.xinfo_groups(CC_CHANNEL)
     except redis.ResponseError:
         return None  # no stream yet
-    if not any(group["name"] == LIVEFEED_GROUP.encode() for group in groups):
+    if not any(group["name"] == SYNC_GROUP.encode() for group in groups):
         return None
-    consumers: Any = client.xinfo_consumers(CC_CHANNEL, LIVEFEED_GROUP)
+    consumers: Any = client.xinfo_consumers(CC_CHANNEL, SYNC_GROUP)
     return list(consumers)
 
 
@@ -249,20 +249,20 @@ def test_serve_with_workers_shares_one_subscriber_set_and_reaches_every_websocke
                 await asyncio.gather(*(feed.close() for feed in feeds))
 
         _, held = asyncio.run(scenario())
-        # One subscriber set for the whole serve: the bridge's group has one consumer, the serve
-        # process itself, not one per worker. Watched for a few read cycles of the bridge (a
-        # worker's runner would join the group on its first read).
-        poll(lambda: livefeed_consumers(client), 10, "the bridge's group")
+        # One subscriber set for the whole serve: the graph sync's group has one consumer, the
+        # serve process itself, not one per worker (each worker's live-feed hub reads without
+        # a group). Watched for a few read cycles (a worker's runner would join on its first).
+        poll(lambda: sync_consumers(client), 10, "the graph sync's group")
         seen: set[str] = set()
         deadline = time.monotonic() + 3
         while time.monotonic() < deadline:
-            seen |= {c["name"].decode() for c in livefeed_consumers(client) or []}
+            seen |= {c["name"].decode() for c in sync_consumers(client) or []}
             time.sleep(0.25)
         serve_consumer = f"-{server.pid}"  # consumer names are <host>-<pid>
         assert len(seen) == 1 and next(iter(seen)).endswith(serve_consumer), (seen, held)
         groups: Any = client.xinfo_groups(CC_CHANNEL)
-        # Every subscriber's group (the bridge's, the graph sync's) has that one consumer.
-        assert LIVEFEED_GROUP.encode() in [g["name"] for g in groups], groups
+        # Every subscriber's group (the graph sync's, the knowledge sync's) has that one consumer.
+        assert SYNC_GROUP.encode() in [g["name"] for g in groups], groups
         assert all(g["consumers"] == 1 for g in groups), groups
     finally:
         client.close()

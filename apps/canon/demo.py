@@ -1,4 +1,4 @@
-"""canon's part of `manage.py demo` (apps/core/demo_story.py): the book plan as a PRD with
+"""canon's part of `manage.py demo` (core demodata/story.py): the book plan as a PRD with
 the L1 log that triggered it, the promoted note archived, and the link between them (L4)."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from apps.canon import services
 from apps.canon.exceptions import AlreadyArchived
 from apps.canon.models import ArchivedNote, ChainedRecord, EventTrace, MemoryLink, PrdLog
 from apps.canon.services import Provenance
-from apps.core.demo_story import DEMO_AGENT, PLAN_KEY, PLAN_SUMMARY, PLAN_TITLE, DemoStory
+from apps.core.demodata.story import DEMO_AGENT, PLAN_KEY, PLAN_SUMMARY, PLAN_TITLE, DemoStory
 
 AFTER = ("cc", "zk")  # the plan cites cc's log; the archived note is zk's
 RECORDS: dict[str, type[ChainedRecord]] = {

@@ -1,9 +1,9 @@
-"""cc's part of `manage.py demo` (apps/core/demo_story.py): the author's plan and the agents'
+"""cc's part of `manage.py demo` (core demodata/story.py): the author's plan and the agents'
 work on the first chapters, as L1 logs with their prompt traces."""
 
 from __future__ import annotations
 
-from apps.core.demo_story import CHAPTERS, FIRST_BOOK, PLAN_TITLE, DemoStory
+from apps.core.demodata.story import CHAPTERS, FIRST_BOOK, PLAN_TITLE, DemoStory
 
 AFTER: tuple[str, ...] = ()
 MODULE = "cc"

@@ -1,11 +1,11 @@
-"""cms's part of `manage.py demo` (apps/core/demo_story.py): the plan's public page in four
+"""cms's part of `manage.py demo` (core demodata/story.py): the plan's public page in four
 languages, written by a translator agent (an L1 log with its prompt trace), and published."""
 
 from __future__ import annotations
 
 from apps.cms import services
 from apps.cms.models import Page, PageStatus
-from apps.core.demo_story import PLAN_KEY, DemoStory
+from apps.core.demodata.story import PLAN_KEY, DemoStory
 
 AFTER: tuple[str, ...] = ()
 MODULE = "cms"

@@ -1,11 +1,11 @@
-"""graph's part of `manage.py demo` (apps/core/demo_story.py): the graph built from the demo's
+"""graph's part of `manage.py demo` (core demodata/story.py): the graph built from the demo's
 records at once, by the code the live subscribers run (events.py), rather than when `serve`
 next runs them: the modules, every demo L1 log with its session and prompt (from L1, so a
 second run rebuilds them), and this run's L3 and L4 events (notes, citations, canon records)."""
 
 from __future__ import annotations
 
-from apps.core.demo_story import DemoStory
+from apps.core.demodata.story import DemoStory
 from apps.core.graphdb.errors import GraphUnavailable
 from apps.core.highway.envelope import Event
 from apps.core.memory.queries import logs

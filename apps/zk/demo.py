@@ -1,9 +1,9 @@
-"""zk's part of `manage.py demo` (apps/core/demo_story.py): a note promoted from cc's L1 logs of the
+"""zk's part of `manage.py demo` (core demodata/story.py): a note promoted from cc's L1 logs of the
 drafted chapters, quoting and citing each (L3)."""
 
 from __future__ import annotations
 
-from apps.core.demo_story import CHAPTERS, DEMO_SOURCE, FIRST_BOOK, DemoStory
+from apps.core.demodata.story import CHAPTERS, DEMO_SOURCE, FIRST_BOOK, DemoStory
 from apps.zk import services
 from apps.zk.models import CitationKind, Note
 

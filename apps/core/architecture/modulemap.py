@@ -46,7 +46,7 @@ FILE_ROLES = {
     "events.py": "event types, subscribers and periodic jobs",
     "consumers.py": "websockets, mounted under /ws/",
     "graph.py": "graph (L2)",
-    "demo.py": "its part of manage.py demo (apps/core/demo_story.py)",
+    "demo.py": "its part of manage.py demo (core demodata/story.py)",
 }
 FOLDER_ROLES = {
     "api": "API",

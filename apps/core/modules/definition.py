@@ -21,7 +21,7 @@ from django.utils.translation import pgettext_lazy
 if TYPE_CHECKING:
     from prometheus_client.core import Metric
 
-    from apps.core.demo_story import DemoStory
+    from apps.core.demodata.story import DemoStory
     from apps.core.search import SearchHit
 
 CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -193,7 +193,7 @@ class ModuleConfig(AppConfig):
         return tuple(getattr(part, "AFTER", ())) if part is not None else ()
 
     def demo_data(self, story: DemoStory) -> None:
-        """Write this module's part of `manage.py demo` (apps/core/demo_story.py) through its own
+        """Write this module's part of `manage.py demo` (core demodata/story.py) through its own
         services, adding nothing an earlier run wrote: its `demo.py`'s `fill(story)`."""
         part = self.part("demo")
         if part is not None:

@@ -20,7 +20,7 @@ PAGE = "/admin/cos/architecture/"
 
 @pytest.fixture
 def check_runs(monkeypatch):
-    """Counts the runs of the rules (the real ones run, over the real core and cc only, to be
+    """Counts the runs of the rules (the real ones run, over the real core and cc alone, to be
     quick) and starts with nothing remembered."""
     runs = []
     real_check, real_sources = checks.check_modules, checks.installed_sources

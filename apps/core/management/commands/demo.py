@@ -1,4 +1,4 @@
-"""`manage.py demo`: fill every layer with a small coherent story (apps/core/demo_story.py), each
+"""`manage.py demo`: fill every layer with a small coherent story (core demodata/story.py), each
 module writing its own part (its `demo.py`, through ModuleConfig.demo_data) in the order their
 `AFTER`s give. Running it twice adds nothing; it refuses a database with data of its own."""
 
@@ -14,7 +14,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.db.models import Max
 from tqdm import tqdm
 
-from apps.core.demo_story import AUTHOR_NAME, AUTHOR_USERNAME, DemoStory, real_l1_logs
+from apps.core.demodata.story import AUTHOR_NAME, AUTHOR_USERNAME, DemoStory, real_l1_logs
 from apps.core.models import OutboxEntry
 from apps.core.modules.definition import ModuleConfig
 from apps.core.modules.registry import module_configs
