@@ -99,6 +99,7 @@ class Hub:
     # --- reading ----------------------------------------------------------------------------
     async def _run(self) -> None:
         client = async_redis()
+        self.last_ids = {}  # a hub started again reads from now, not from where it stopped
         wait = RETRY_WAIT_S[0]
         try:
             start = await self._start_id(client)
@@ -114,14 +115,17 @@ class Hub:
                     block_ms = int(DISCOVERY_S * 1000)
                     streams: dict[Any, Any] = self.last_ids
                     reply: Any = await client.xread(streams, count=READ_COUNT, block=block_ms)
+                    for stream, entries in reply or []:
+                        await self._dispatch(decode(stream), entries)
                     wait = RETRY_WAIT_S[0]
                 except (redis.ConnectionError, redis.TimeoutError) as exc:
                     logger.warning("Live feed cannot read Redis (%s); again in %.1f s", exc, wait)
-                    await asyncio.sleep(wait)
-                    wait = min(wait * 2, RETRY_WAIT_S[1])
+                except Exception:  # the database (permissions) or a bug: the feed must go on
+                    logger.exception("Live feed could not hand out events; again in %.1f s", wait)
+                else:
                     continue
-                for stream, entries in reply or []:
-                    await self._dispatch(decode(stream), entries)
+                await asyncio.sleep(wait)
+                wait = min(wait * 2, RETRY_WAIT_S[1])
         finally:
             await client.aclose()
 
@@ -144,12 +148,14 @@ class Hub:
 
     # --- handing out ------------------------------------------------------------------------
     async def _dispatch(self, channel: str, entries: list[tuple[bytes, Entry]]) -> None:
-        self.last_ids[channel] = decode(entries[-1][0])
+        last = decode(entries[-1][0])
         targets = self._subscribed(channel)
         module = module_of(channel)
         if not targets or (module is not None and not await governance.ais_enabled(module)):
+            self.last_ids[channel] = last
             return
-        allowed = await self._allowed(targets, module)
+        allowed = await self._allowed(targets, module)  # may fail: the batch is read again
+        self.last_ids[channel] = last
         for raw_cursor, fields in entries:
             parsed = parse_entry(fields)
             if parsed is None:

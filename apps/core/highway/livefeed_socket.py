@@ -32,10 +32,12 @@ import time
 from typing import Any
 
 import orjson
+import redis
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db import DatabaseError
 
 from apps.core import governance
 from apps.core.highway.connection import async_redis
@@ -54,6 +56,7 @@ from apps.core.modules import access
 
 CURSOR = re.compile(r"^(\d{1,20})-(\d{1,20})$")  # a stream entry id: two unsigned 64-bit parts
 MAX_STREAM_ID_PART = 2**64 - 1
+CLOSE_TRY_AGAIN = 1013  # RFC 6455 "try again later": a replay met a dependency that is down
 REPLAY_LIMIT = 10_000  # events a `since` replay sends, across all its channels
 MAX_CHANNELS_PER_SUBSCRIBE = 100
 logger = logging.getLogger(__name__)
@@ -144,6 +147,10 @@ class LiveFeedConsumer(AsyncWebsocketConsumer):
             await self._dispatch(message)
         except (orjson.JSONDecodeError, MalformedMessage):
             await self.close(code=CLOSE_MALFORMED)
+        except BaseException:
+            # Channels ends the consumer without calling disconnect(): leave the hub first.
+            await self._stop_feeding()
+            raise
 
     async def _dispatch(self, message: dict[str, Any]) -> None:
         action = message.get("action")
@@ -179,6 +186,15 @@ class LiveFeedConsumer(AsyncWebsocketConsumer):
             await self._replay(channels, since)
 
     async def _replay(self, channels: list[str], since: str) -> None:
+        try:
+            await self._replay_from_streams(channels, since)
+        except (redis.ConnectionError, redis.TimeoutError, redis.ResponseError, DatabaseError):
+            # Redis or the database went away mid-replay: the client tries again later.
+            logger.warning("Live feed replay failed; closing with 1013", exc_info=True)
+            self.overlap.end(set())
+            await self.close(code=CLOSE_TRY_AGAIN)
+
+    async def _replay_from_streams(self, channels: list[str], since: str) -> None:
         client = async_redis()
         try:
             known = {decode(c) for c in await client.smembers(CHANNELS_KEY)}
@@ -214,8 +230,12 @@ class LiveFeedConsumer(AsyncWebsocketConsumer):
     def push(self, event_id: str, frame: str) -> None:
         """A frame from the hub, already filtered by pattern and permission (no await: the hub
         hands the same frame to every socket in one pass)."""
-        if not self.cut and not self.overlap.hold(event_id, frame):
+        if self.cut:
+            return
+        if not self.overlap.hold(event_id, frame):
             self._enqueue(frame)
+        elif len(self.overlap.waiting or ()) > self.outbox.maxsize:
+            self._cut_off()  # a replay this client does not read: as bounded as live frames
 
     async def livefeed_event(self, message: dict[str, Any]) -> None:
         """A message from the bridge through the channel layer ("channel_layer" delivery)."""
@@ -226,6 +246,8 @@ class LiveFeedConsumer(AsyncWebsocketConsumer):
             self.push(message["event"].get("id"), text)
 
     def _enqueue(self, frame: str) -> None:
+        if self.cut:
+            return
         try:
             self.outbox.put_nowait(frame)
         except asyncio.QueueFull:
@@ -234,16 +256,25 @@ class LiveFeedConsumer(AsyncWebsocketConsumer):
     def _cut_off(self) -> None:
         """The client stopped reading: drop what waits for it and close (it resumes with
         `since`). The close itself may wait on the unread socket; nothing else does."""
-        self.cut = True
-        while not self.outbox.empty():
-            self.outbox.get_nowait()
+        self._drop_everything()
         unread = self.outbox.maxsize
         logger.info("Live feed of user %s cut off: %d frames unread", self.user_pk, unread)
         self.closing = asyncio.create_task(self.close(code=CLOSE_TOO_SLOW))
 
+    def _drop_everything(self) -> None:
+        self.cut = True
+        self.overlap.waiting = None
+        if self.through_hub:
+            hub().detach(self)
+        while not self.outbox.empty():
+            self.outbox.get_nowait()  # also wakes an own message waiting for room: it returns
+
     async def _write(self) -> None:
-        while True:
-            await self.send(text_data=await self.outbox.get())
+        try:
+            while True:
+                await self.send(text_data=await self.outbox.get())
+        except Exception:  # the client is gone (uvicorn's ClientDisconnected): feed it no more
+            self._drop_everything()
 
     async def _send(self, message: dict[str, Any]) -> None:
         """Own messages (welcome, replies, replayed events, heartbeats) queue behind the live
@@ -311,6 +342,9 @@ def _since_of(message: dict[str, Any]) -> str | None:
     if since is None:
         return None
     found = CURSOR.match(since) if isinstance(since, str) else None
-    if found is None or any(int(part) > MAX_STREAM_ID_PART for part in found.groups()):
+    parts = [int(part) for part in found.groups()] if found is not None else []
+    # Nothing can follow the greatest id: Redis refuses it as the start of a range.
+    greatest = [MAX_STREAM_ID_PART, MAX_STREAM_ID_PART]
+    if not parts or any(part > MAX_STREAM_ID_PART for part in parts) or parts == greatest:
         raise MalformedMessage("'since' must be a stream cursor like '1700000000000-0'")
     return since

@@ -116,6 +116,9 @@ def publish(
     )
     # One INSERT statement and nothing else on the caller's path (the ORM's create() costs as
     # much again in Python): bench/publish.py.
-    (entry_id,) = insert_rows([(OutboxEntry, outbox_values(event, payload))], using)
+    # A failed insert marks the caller's atomic block for rollback, as the ORM's would, so
+    # that no earlier event of the block is delivered for a transaction that never committed.
+    with transaction.mark_for_rollback_on_error(using):
+        (entry_id,) = insert_rows([(OutboxEntry, outbox_values(event, payload))], using)
     deliver_on_commit(entry_id, event.channel, payload, using)
     return event

@@ -115,7 +115,7 @@ class Relay:
         """Mark what is queued and end the marker thread, if one runs."""
         marker = self._marker
         if marker is not None:
-            marker.stopping.set()
+            marker.stopping.set()  # it marks what is queued, then ends
             marker.join(10)
 
     def flush_marks(self) -> None:
@@ -270,25 +270,27 @@ class MarkerThread(threading.Thread):
 
     def run(self) -> None:
         idle_since = time.monotonic()
-        try:
-            while time.monotonic() - idle_since < MARKER_IDLE_S:
-                stopping = self.stopping.wait(MARK_INTERVAL_S)
-                with self.relay._marks_lock:
-                    waiting = bool(self.relay._marks)
-                if waiting:
-                    try:
-                        self.relay.flush_marks()
-                    except Exception:  # not the database's refusal: logged, the sweep resends
-                        logger.exception("Could not mark delivered outbox rows")
-                    idle_since = time.monotonic()
-                if stopping:
+        while True:
+            stopping = self.stopping.wait(MARK_INTERVAL_S)
+            with self.relay._marks_lock:
+                waiting = bool(self.relay._marks)
+                # Ending is decided under the lock that queues marks: a mark queued after this
+                # finds no marker and starts one.
+                if not waiting and (stopping or time.monotonic() - idle_since >= MARKER_IDLE_S):
+                    self.relay._marker = None
                     return
-        finally:
-            close_old_connections()
+            try:
+                self.relay.flush_marks()
+            except Exception:  # not the database's refusal: logged, the sweep resends
+                logger.exception("Could not mark delivered outbox rows")
+            finally:
+                close_old_connections()  # a broken connection (PostgreSQL restarted) goes
+            idle_since = time.monotonic()
 
 
 def _flush_at_exit() -> None:
     with contextlib.suppress(Exception):  # the database may be gone first: the sweep re-sends
+        _relay.stop_marker()
         _relay.flush_marks()
 
 

@@ -315,7 +315,12 @@ async def test_a_session_cookie_from_a_foreign_origin_is_refused(highway):
 
 
 @pytest.mark.parametrize(
-    "since", ["99999999999999999999-99999999999999999999", "18446744073709551616-0"]
+    "since",
+    [
+        "99999999999999999999-99999999999999999999",
+        "18446744073709551616-0",
+        "18446744073709551615-18446744073709551615",  # nothing can follow it: Redis refuses it
+    ],
 )
 async def test_a_since_beyond_the_streams_range_closes_with_4400(highway, channel, since):
     feed = await agent_feed(superuser=True)
@@ -397,3 +402,73 @@ async def test_a_stream_entry_that_is_not_an_event_is_skipped_not_blamed_on_the_
     assert await feed.receive_json_from() == {"type": "pong"}  # still open
     assert "is not an event" in caplog.text
     await feed.disconnect()
+
+
+async def test_the_hub_outlives_a_failed_permission_check_and_loses_nothing(
+    highway, channel, monkeypatch
+):
+    from django.db import OperationalError
+
+    from apps.core.highway import livefeed_hub
+
+    monkeypatch.setattr(livefeed_hub, "PERMISSION_RECHECK_S", 0)
+    monkeypatch.setattr(livefeed_hub, "RETRY_WAIT_S", (0.05, 0.1))
+    real = livefeed_hub._may_view_all
+    failures = [OperationalError("the database restarted")]
+
+    def flaky(user_pks, module):
+        if failures:
+            raise failures.pop()
+        return real(user_pks, module)
+
+    monkeypatch.setattr(livefeed_hub, "_may_view_all", flaky)
+    await put(channel, 0)
+    feed = await agent_feed(superuser=True)
+    await subscribe(feed, [channel])
+    first, _ = await put(channel, 1)  # its hand-out fails once, then is read again
+    second, _ = await put(channel, 2)
+    received = [(await feed.receive_json_from(timeout=3))["event"]["id"] for _ in range(2)]
+    assert received == [first.id, second.id] and not failures
+    await feed.disconnect()
+
+
+async def test_a_hub_started_again_reads_from_then_not_from_where_it_stopped(highway, channel):
+    await put(channel, 0)
+    early = await agent_feed(superuser=True)
+    await subscribe(early, [channel])
+    await put(channel, 1)
+    assert (await early.receive_json_from(timeout=2))["event"]["data"] == {"n": 1}
+    await early.disconnect()  # the last socket: the hub stops
+    await put(channel, 2)  # while nobody listens
+    late = await agent_feed(superuser=True)
+    await subscribe(late, [channel])
+    third, _ = await put(channel, 3)
+    assert (await late.receive_json_from(timeout=2))["event"]["id"] == third.id
+    await late.disconnect()
+
+
+async def test_a_client_that_reads_no_replay_is_cut_off_too(highway, channel, monkeypatch):
+    import asyncio
+
+    from apps.core.highway.livefeed_socket import LiveFeedConsumer
+
+    highway["LIVEFEED_QUEUE"] = 5
+    for n in range(20):
+        await put(channel, n)
+    slow_user = await make_user(f"slow_{uuid.uuid4().hex[:6]}", superuser=True)
+    never = asyncio.Event()
+    real_send = LiveFeedConsumer.send
+
+    async def send(self, text_data=None, bytes_data=None, close=False):
+        if self.user_pk == slow_user.pk and text_data and text_data.startswith('{"type":"event"'):
+            await never.wait()  # the client's socket is full
+        await real_send(self, text_data=text_data, bytes_data=bytes_data, close=close)
+
+    monkeypatch.setattr(LiveFeedConsumer, "send", send)
+    slow = await open_feed([(b"authorization", f"Token {await token_for(slow_user)}".encode())])
+    assert (await slow.receive_json_from())["type"] == "welcome"
+    await slow.send_json_to({"action": "subscribe", "channels": [channel], "since": "0-0"})
+    for n in range(20, 30):  # live events arrive while the replay waits for room
+        await put(channel, n)
+    assert await closed_with(slow) == 4408
+    assert not hub().sockets

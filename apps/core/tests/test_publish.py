@@ -81,3 +81,21 @@ def test_data_that_is_not_json_is_refused_before_anything_is_written(highway, ch
 def test_a_bad_channel_is_refused(highway):
     with pytest.raises(InvalidEvent, match="channel"):
         publish("probe.test.event", {}, source="probe", channel="Not A Channel")
+
+
+def test_a_failed_publish_rolls_back_the_block_and_its_earlier_events(
+    highway, channel, redis_client, django_capture_on_commit_callbacks, monkeypatch
+):
+    from django.db import DatabaseError
+
+    from apps.core.highway import publisher
+
+    def failing_insert(*args, **kwargs):
+        raise DatabaseError("the insert failed")
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        publish("probe.test.event", {"n": 1}, source="probe", channel=channel)
+        monkeypatch.setattr(publisher, "insert_rows", failing_insert)
+        with pytest.raises(DatabaseError):
+            publish("probe.test.event", {"n": 2}, source="probe", channel=channel)
+    assert callbacks == [] and stream_events(redis_client, channel) == []

@@ -273,10 +273,11 @@ def test_without_a_relay_thread_a_marker_thread_marks_rows_off_the_callers_path(
     event = Event(type="probe.test.event", source="probe", channel=channel, data={"n": 1})
     entry = OutboxEntry.objects.create(event_id=event.id, channel=channel, payload=event.to_bytes())
     local.deliver_committed(entry.pk, channel, bytes(entry.payload))
-    assert local._marker is not None and local._marker.is_alive()
+    marker = local._marker
+    assert marker is not None and marker.is_alive()
     pending = OutboxEntry.objects.filter(pk=entry.pk, delivered_at__isnull=True)
     try:
         wait_for(lambda: not pending.exists(), seconds=5)
     finally:
         local.stop_marker()
-    assert not local._marker.is_alive()
+    assert not marker.is_alive() and local._marker is None

@@ -5,7 +5,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cc", "0003_governance_to_core"),
+        ("cc", "0004_search_indexes"),
         ("core", "0006_module_setting_change"),
     ]
 
