@@ -17,13 +17,20 @@ from _setup import setup_django, summary
 
 setup_django()
 
-from django.db import transaction  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.utils import timezone  # noqa: E402
 
 from apps.core.highway.connection import sync_redis  # noqa: E402
 from apps.core.highway.envelope import Event  # noqa: E402
 from apps.core.highway.publisher import publish  # noqa: E402
 from apps.core.highway.relay import relay  # noqa: E402
 from apps.core.models import OutboxEntry  # noqa: E402
+
+# The row publish() writes, as one hand-written statement: the floor of publish() in a txn.
+RAW_INSERT = (
+    'INSERT INTO "core"."outbox" (event_id, channel, payload, created_at, stream_id, attempts,'
+    " last_error) VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING id"
+)
 
 
 def main() -> None:
@@ -40,7 +47,7 @@ def main() -> None:
         with transaction.atomic():
             publish("probe.test.event", data, source="probe", channel=channel)
 
-    raw, cos, in_transaction, after_commit = [], [], [], []
+    raw, cos, in_transaction, after_commit, round_trips, inserts = [], [], [], [], [], []
     for _ in range(n):
         start = time.perf_counter()
         client.xadd(channel, {b"event": payload}, maxlen=100_000, approximate=True)
@@ -51,7 +58,15 @@ def main() -> None:
             publish("probe.test.event", data, source="probe", channel=channel)
         cos.append((time.perf_counter() - start) * 1000)
 
-        with transaction.atomic():
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT 1")  # the caller's own work: the transaction has begun
+            start = time.perf_counter()
+            cursor.execute("SELECT 1")
+            round_trips.append((time.perf_counter() - start) * 1000)
+            start = time.perf_counter()
+            cursor.execute(RAW_INSERT, [uuid.uuid4(), channel, payload, timezone.now(), "", 0, ""])
+            cursor.fetchone()
+            inserts.append((time.perf_counter() - start) * 1000)
             start = time.perf_counter()
             event = publish("probe.test.event", data, source="probe", channel=channel)
             in_transaction.append((time.perf_counter() - start) * 1000)
@@ -63,10 +78,13 @@ def main() -> None:
     print(f"publish benchmark, {n} events each, payload {len(payload)} bytes")
     raw_s = summary("raw redis-py XADD", raw)
     cos_s = summary("COS publish (txn+commit+XADD+mark)", cos)
-    summary("  of which publish() in the txn", in_transaction)
+    in_txn = summary("  of which publish() in the txn", in_transaction)
+    summary("floor: a PostgreSQL round trip in the txn", round_trips)
+    floor = summary("floor: the same outbox INSERT, raw SQL", inserts)
     summary("  of which delivery after commit", after_commit)
     p50, p99 = cos_s["p50"] / raw_s["p50"], cos_s["p99"] / raw_s["p99"]
     print(f"ratio COS/raw: p50 {p50:.2f}x, p99 {p99:.2f}x")
+    print(f"publish() in the txn / the raw INSERT: p50 {in_txn['p50'] / floor['p50']:.2f}x")
     OutboxEntry.objects.filter(channel=channel).delete()
     client.delete(channel)
 

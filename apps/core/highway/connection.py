@@ -24,12 +24,15 @@ def sync_redis() -> redis.Redis:
         return _sync_client(settings.REDIS_URL, settings.COS_EVENTS["REDIS_TIMEOUT"])
 
 
-def async_redis() -> redis.asyncio.Redis:
-    """A new asyncio client: asyncio pools belong to one event loop, so they are not shared."""
+def async_redis(read_timeout: float | None = None) -> redis.asyncio.Redis:
+    """A new asyncio client: asyncio pools belong to one event loop, so they are not shared.
+    `read_timeout`: how long a reply may take (default: the operation timeout plus 10 s, for
+    reads that block a few seconds, such as XREADGROUP BLOCK)."""
     timeout = settings.COS_EVENTS["REDIS_TIMEOUT"]
-    # Reads block for up to a few seconds (XREADGROUP BLOCK): the socket may wait that long more.
     return redis.asyncio.Redis.from_url(
-        settings.REDIS_URL, socket_timeout=timeout + 10, socket_connect_timeout=timeout
+        settings.REDIS_URL,
+        socket_timeout=read_timeout if read_timeout is not None else timeout + 10,
+        socket_connect_timeout=timeout,
     )
 
 

@@ -98,13 +98,16 @@ class Hub:
 
     # --- reading ----------------------------------------------------------------------------
     async def _run(self) -> None:
-        client = async_redis()
+        client = async_redis(read_timeout=DISCOVERY_S + 2)
         self.last_ids = {}  # a hub started again reads from now, not from where it stopped
         wait = RETRY_WAIT_S[0]
+        me = asyncio.current_task()
         try:
             start = await self._start_id(client)
             discovered_at = 0.0
-            while True:
+            # Asked to stop even if a cancellation was swallowed: on Python 3.11 a cancel that
+            # meets a read's timeout becomes a TimeoutError, which redis-py retries.
+            while me is None or not me.cancelling():
                 try:
                     if time.monotonic() - discovered_at >= DISCOVERY_S:
                         await self._discover(client, start)

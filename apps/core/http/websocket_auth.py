@@ -10,9 +10,11 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from asgiref.sync import sync_to_async
+from channels.auth import AuthMiddleware
 from channels.db import database_sync_to_async
 from channels.middleware import BaseMiddleware
 from channels.security.websocket import OriginValidator
+from channels.sessions import CookieMiddleware, InstanceSessionWrapper
 from django.conf import settings
 
 
@@ -138,3 +140,23 @@ def session_origin_validator(application: Any) -> SessionOriginValidator:
     if settings.DEBUG and not allowed:
         allowed = ["localhost", "127.0.0.1", "[::1]"]
     return SessionOriginValidator(application, allowed)
+
+
+class SessionReader:
+    """Channels' SessionMiddleware without its send wrapper: the session is read (people sign
+    in with it), never written from a websocket, so frames go straight to the server. The
+    wrapper checks the session for changes on every frame sent: 12 % of the event loop's time
+    when one event fans out to 1,000 sockets (docs/benchmarks.md, issue 15)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
+        reader = InstanceSessionWrapper(scope, send)
+        await reader.resolve_session()
+        return await self.inner(reader.scope, receive, send)
+
+
+def session_auth_stack(inner: Any) -> Any:
+    """Channels' AuthMiddlewareStack, reading the session only (SessionReader)."""
+    return CookieMiddleware(SessionReader(AuthMiddleware(inner)))
