@@ -21,6 +21,7 @@ from django.urls import path  # noqa: E402
 from apps.core.http.overload import InFlightLimit  # noqa: E402
 from apps.core.http.websocket_auth import TokenAuthMiddleware, session_origin_validator  # noqa: E402
 from apps.core.modules.mounting import module_websocket_routes  # noqa: E402
+from apps.core.telemetry.tracing import websocket_app  # noqa: E402
 
 websocket_routes = URLRouter([path("ws/", URLRouter(module_websocket_routes()))])
 application = ProtocolTypeRouter(
@@ -28,8 +29,8 @@ application = ProtocolTypeRouter(
         "http": InFlightLimit(django_asgi_app, settings.COS_MAX_IN_FLIGHT),
         # Session users (AuthMiddlewareStack) or agents with a DRF token (TokenAuthMiddleware).
         # The Origin must be ours when a session cookie would authenticate the socket.
-        "websocket": session_origin_validator(
-            AuthMiddlewareStack(TokenAuthMiddleware(websocket_routes))
+        "websocket": websocket_app(
+            session_origin_validator(AuthMiddlewareStack(TokenAuthMiddleware(websocket_routes)))
         ),
     }
 )
