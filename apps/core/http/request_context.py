@@ -57,7 +57,9 @@ class RedactTokensLogFilter(logging.Filter):
 
 class RequestIdLogFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = request_id_var.get() or "-"
+        # Django logs a 4xx/5xx answer once the middleware has left, handing the request over.
+        request = getattr(record, "request", None)
+        record.request_id = request_id_var.get() or getattr(request, "request_id", None) or "-"
         return True
 
 

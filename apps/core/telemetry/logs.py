@@ -23,6 +23,7 @@ from apps.core.telemetry.tracing import current_span_ids
 # Attributes that are not for the line: Django's `request` object (read below, not dumped) and
 # uvicorn's coloured copy of the message.
 NOT_LOGGED = (*RESERVED_ATTRS, "request", "color_message", "taskName")
+HEAD = ("time", "level", "logger", "message")  # each line begins with these, in this order
 ACCESS_LOGGER = "uvicorn.access"
 ACCESS_FIELDS = ("client", "method", "path", "http_version", "status")  # uvicorn's access args
 
@@ -43,7 +44,10 @@ class JsonLineFormatter(OrjsonFormatter):
     def add_fields(
         self, log_data: dict[str, Any], record: logging.LogRecord, message_dict: dict[str, Any]
     ) -> None:
-        super().add_fields(log_data, record, message_dict)
+        fields: dict[str, Any] = {}
+        super().add_fields(fields, record, message_dict)
+        for name in HEAD:
+            log_data[name] = fields.pop(name, None)
         # Django logs a 4xx/5xx answer after the middleware has left (the request id's context
         # is gone) but hands the request over: read it from there.
         request = getattr(record, "request", None) or current_request()
@@ -54,6 +58,8 @@ class JsonLineFormatter(OrjsonFormatter):
         args = record.args
         if record.name == ACCESS_LOGGER and isinstance(args, tuple) and len(args) == 5:
             log_data.update(zip(ACCESS_FIELDS, args, strict=True))
+        for name, value in fields.items():  # the record's extra fields, after ours
+            log_data.setdefault(name, value)
 
 
 @cache
