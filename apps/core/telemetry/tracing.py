@@ -25,6 +25,9 @@ OTEL_MIDDLEWARE = (
     "opentelemetry.instrumentation.django.middleware.otel_middleware._DjangoMiddleware"
 )
 COS_MIDDLEWARE = "apps.core.telemetry.django_tracing.TracingMiddleware"
+# Probes are polled by load balancers and monitors: a trace each would bury the others. The
+# standard OTEL_PYTHON_DJANGO_EXCLUDED_URLS (or OTEL_PYTHON_EXCLUDED_URLS) replaces this.
+PROBES = r"^https?://[^/]+/(alive|ping|health|status|metrics)/?$"
 
 _provider: TracerProvider | None = None
 _tracer: trace.Tracer | None = None
@@ -108,7 +111,13 @@ def _instrument(tracer_provider: TracerProvider) -> None:
     # A copy: the instrumentor inserts into the list it reads, which may be a settings
     # override's base (tests), not ours.
     settings.MIDDLEWARE = list(settings.MIDDLEWARE)
-    DjangoInstrumentor().instrument(tracer_provider=tracer_provider)
+    excluded = any(
+        os.environ.get(name)
+        for name in ("OTEL_PYTHON_DJANGO_EXCLUDED_URLS", "OTEL_PYTHON_EXCLUDED_URLS")
+    )
+    DjangoInstrumentor().instrument(
+        tracer_provider=tracer_provider, excluded_urls=None if excluded else PROBES
+    )
     # The instrumentor's middleware is sync-only: under ASGI it would move every request to a
     # thread and back. Ours runs the same hooks on the event loop (django_tracing).
     settings.MIDDLEWARE = [

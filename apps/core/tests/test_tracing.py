@@ -176,6 +176,16 @@ def test_a_caller_may_carry_its_own_traceparent(highway, spans):
     assert event.extra[TRACEPARENT] == theirs
 
 
+@pytest.mark.django_db
+def test_probes_are_not_traced_pages_are(client, spans):
+    assert client.get("/alive").status_code == 200
+    assert client.get("/ping").status_code == 200
+    assert spans.get_finished_spans() == ()
+    client.get("/api/schema/")
+    (request,) = [s for s in spans.get_finished_spans() if s.kind is SpanKind.SERVER]
+    assert request.attributes["http.route"] == "api/schema/"
+
+
 def test_background_calls_outside_any_span_are_not_traced(highway, spans):
     """A subscriber polling its streams, the relay sweeping: no trace each second for those."""
     from apps.core.highway.connection import sync_redis
