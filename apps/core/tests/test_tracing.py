@@ -2,6 +2,8 @@
 XADD, each subscriber's handling and the live feed's send share its trace id."""
 
 import asyncio
+import http.server
+import threading
 import time
 import uuid
 
@@ -12,6 +14,7 @@ from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import User
 from django.db import connections, transaction
 from django.test import Client
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
@@ -181,9 +184,10 @@ def test_probes_are_not_traced_pages_are(client, spans):
     assert client.get("/alive").status_code == 200
     assert client.get("/ping").status_code == 200
     assert spans.get_finished_spans() == ()
-    client.get("/api/schema/")
+    assert client.get("/api/cc/logs/").status_code == 401
     (request,) = [s for s in spans.get_finished_spans() if s.kind is SpanKind.SERVER]
-    assert request.attributes["http.route"] == "api/schema/"
+    assert request.attributes["http.route"] == "api/cc/logs/$"
+    assert request.attributes["http.status_code"] == 401
 
 
 def test_background_calls_outside_any_span_are_not_traced(highway, spans):
@@ -197,3 +201,55 @@ def test_background_calls_outside_any_span_are_not_traced(highway, spans):
     with tracer.start_as_current_span("work"):
         sync_redis().ping()
     assert [s.name for s in spans.get_finished_spans()] == ["PING", "work"]
+
+
+class OtlpSink(http.server.ThreadingHTTPServer):
+    """A collector's OTLP/HTTP endpoint, in the test: the spans it was sent, by name."""
+
+    def __init__(self):
+        self.spans = []
+        super().__init__(("127.0.0.1", 0), OtlpHandler)
+
+
+class OtlpHandler(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        request = ExportTraceServiceRequest()
+        request.ParseFromString(body)
+        for resource in request.resource_spans:
+            service = {a.key: a.value.string_value for a in resource.resource.attributes}
+            for scope in resource.scope_spans:
+                self.server.spans += [(service["service.name"], s.name) for s in scope.spans]
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def otlp_sink():
+    sink = OtlpSink()
+    threading.Thread(target=sink.serve_forever, daemon=True).start()
+    yield sink
+    sink.shutdown()
+    sink.server_close()
+
+
+@pytest.mark.django_db
+def test_an_otlp_endpoint_in_the_environment_turns_tracing_on(monkeypatch, otlp_sink):
+    tracing.configure_from_environment()
+    assert tracing.provider() is None  # no endpoint, no tracing
+    port = otlp_sink.server_address[1]
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", f"http://127.0.0.1:{port}")
+    tracing.configure_from_environment()
+    try:
+        provider = tracing.provider()
+        assert provider is not None
+        with transaction.atomic():
+            publish("probe.test.event", {}, source="probe", channel="probe.exported")
+        assert provider.force_flush(timeout_millis=5000)
+        assert ("cos", "publish probe.exported") in otlp_sink.spans
+    finally:
+        tracing.uninstall()
