@@ -212,6 +212,8 @@ class OtlpSink(http.server.ThreadingHTTPServer):
 
 
 class OtlpHandler(http.server.BaseHTTPRequestHandler):
+    server: OtlpSink
+
     def do_POST(self):
         body = self.rfile.read(int(self.headers["Content-Length"]))
         request = ExportTraceServiceRequest()
