@@ -56,18 +56,18 @@ def prepare(
     the outbox (apps.core.memory.recording writes it in the same statement as the log rows)."""
     _check_declared(source, event_type)
     channel = validate_channel(channel or event_type)
-    # The publish span; its `traceparent` in the envelope lets the relay, each subscriber and
-    # each websocket continue the trace (a caller's own `traceparent` wins).
-    with publishing(channel, event_type) as trace_fields:
-        event = Event(
-            type=event_type,
-            source=source,
-            channel=channel,
-            data=data,
-            request_id=request_id or current_request_id(),
-            trace_id=trace_id or current_trace_id(),
-            extra={**trace_fields, **extra} if trace_fields else extra,
-        )
+    # The publish span's `traceparent` in the envelope lets the relay, each subscriber and each
+    # websocket continue the trace (a caller's own `traceparent` wins).
+    trace_fields = publishing(channel, event_type)
+    event = Event(
+        type=event_type,
+        source=source,
+        channel=channel,
+        data=data,
+        request_id=request_id or current_request_id(),
+        trace_id=trace_id or current_trace_id(),
+        extra={**trace_fields, **extra} if trace_fields else extra,
+    )
     try:
         payload = event.to_bytes()
     except (TypeError, orjson.JSONEncodeError) as exc:

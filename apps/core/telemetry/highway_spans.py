@@ -24,19 +24,14 @@ from apps.core.telemetry.tracing import tracer as cos_tracer
 TRACEPARENT = "traceparent"
 _propagator = TraceContextTextMapPropagator()
 _off: AbstractContextManager[Any] = nullcontext()
-_no_fields: AbstractContextManager[dict[str, str]] = nullcontext({})
 
 
-def publishing(channel: str, event_type: str) -> AbstractContextManager[dict[str, str]]:
-    """The publish span; yields the envelope fields that carry it (`traceparent`)."""
+def publishing(channel: str, event_type: str) -> dict[str, str] | None:
+    """The publish span (it ends at once: what follows the event continues it); returns the
+    envelope fields that carry it (`traceparent`), None while tracing is off."""
     tracer = cos_tracer()
     if tracer is None:
-        return _no_fields
-    return _publishing(tracer, channel, event_type)
-
-
-@contextmanager
-def _publishing(tracer: trace.Tracer, channel: str, event_type: str) -> Iterator[dict[str, str]]:
+        return None
     with tracer.start_as_current_span(
         f"publish {channel}",
         kind=SpanKind.PRODUCER,
@@ -49,7 +44,7 @@ def _publishing(tracer: trace.Tracer, channel: str, event_type: str) -> Iterator
     ):
         fields: dict[str, str] = {}
         _propagator.inject(fields)
-        yield fields
+        return fields
 
 
 def context_of(envelope: Mapping[str, Any]) -> Context | None:
