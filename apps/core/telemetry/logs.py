@@ -58,6 +58,7 @@ class JsonLineFormatter(OrjsonFormatter):
         args = record.args
         if record.name == ACCESS_LOGGER and isinstance(args, tuple) and len(args) == 5:
             log_data.update(zip(ACCESS_FIELDS, args, strict=True))
+            log_data["module"] = _module_of_path(args[2])
         for name, value in fields.items():  # the record's extra fields, after ours
             log_data.setdefault(name, value)
 
@@ -71,8 +72,11 @@ def module_of(logger_name: str) -> str | None:
 
 
 def _module_of_request(request: Any) -> str | None:
+    return _module_of_path(getattr(request, "path", None))
+
+
+def _module_of_path(path: Any) -> str | None:
     """The module an API or admin path belongs to: /api/<code>/..., /admin/<code>/..."""
-    path = getattr(request, "path", None)
     if not isinstance(path, str):
         return None
     parts = path.split("/", 3)

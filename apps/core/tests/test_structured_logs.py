@@ -96,6 +96,9 @@ def test_uvicorns_access_log_is_json_too_without_query_string_tokens():
     logging.config.dictConfig(config)
     try:
         logging.getLogger("uvicorn.access").info(
+            '%s - "%s %s HTTP/%s" %d', "127.0.0.1:5000", "POST", "/api/cc/logs/", "1.1", 201
+        )
+        logging.getLogger("uvicorn.access").info(
             '%s - "%s %s HTTP/%s" %d',
             "127.0.0.1:5000", "GET", "/ws/events/?token=abc123secret&since=1-0", "1.1", 101,
         )  # fmt: skip
@@ -105,7 +108,8 @@ def test_uvicorns_access_log_is_json_too_without_query_string_tokens():
         logging.config.dictConfig(settings.LOGGING)
     text = stream.getvalue()
     assert "abc123secret" not in text
-    line = orjson.loads(text)
+    api_line, line = (orjson.loads(entry) for entry in text.splitlines())
+    assert api_line["module"] == "cc"  # the module whose API was called
     assert line["logger"] == "uvicorn.access"
     assert line["path"] == "/ws/events/?token=[redacted]&since=1-0"
     assert (line["client"], line["method"], line["status"]) == ("127.0.0.1:5000", "GET", 101)
