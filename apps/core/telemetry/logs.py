@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
+from django.apps import apps
 from django.utils.functional import SimpleLazyObject, empty
 from pythonjsonlogger.core import RESERVED_ATTRS
 from pythonjsonlogger.orjson import OrjsonFormatter
@@ -63,12 +64,17 @@ class JsonLineFormatter(OrjsonFormatter):
             log_data.setdefault(name, value)
 
 
-@cache
 def module_of(logger_name: str) -> str | None:
-    """The COS module whose code logs under `logger_name` (apps.<code>....)."""
+    """The COS module whose code logs under `logger_name` (apps.<code>....); None before the
+    app registry is ready (lines written while Django starts)."""
+    return _owner(logger_name) if logger_name.startswith("apps.") and apps.ready else None
+
+
+@cache
+def _owner(logger_name: str) -> str | None:
     from apps.core.modules.registry import owning_module
 
-    return owning_module(logger_name) if logger_name.startswith("apps.") else None
+    return owning_module(logger_name)
 
 
 def _module_of_request(request: Any) -> str | None:
@@ -80,7 +86,7 @@ def _module_of_path(path: Any) -> str | None:
     if not isinstance(path, str):
         return None
     parts = path.split("/", 3)
-    if len(parts) > 2 and parts[1] in ("api", "admin"):
+    if len(parts) > 2 and parts[1] in ("api", "admin") and apps.ready:
         return _known_module(parts[2])
     return None
 
