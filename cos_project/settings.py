@@ -331,7 +331,7 @@ SPECTACULAR_SETTINGS = {
 
 # --- Logging ----------------------------------------------------------------------------------
 # LOG_FORMAT=json: one JSON object per line (apps.core.telemetry.logs); text by default.
-LOG_FORMAT = env("LOG_FORMAT", default=TEXT).lower()
+LOG_FORMAT = (env("LOG_FORMAT", default="") or TEXT).lower()  # empty: the default
 if LOG_FORMAT not in LOG_FORMATS:
     raise ImproperlyConfigured(f"LOG_FORMAT must be one of {LOG_FORMATS}, not {LOG_FORMAT!r}")
 LOGGING = logging_config(LOG_FORMAT, env("LOG_LEVEL", default="INFO"))
