@@ -4,7 +4,7 @@
 any reader may continue the trace); the relay's XADD, each subscriber's handling and each
 websocket send continue it. A batch (the relay draining its backlog, a batch subscriber)
 continues the trace of its first event and links every event's. With tracing off each helper
-returns a shared no-op context manager.
+returns a shared no-op context manager (`publishing`, None: no fields).
 """
 
 from __future__ import annotations
