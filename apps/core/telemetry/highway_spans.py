@@ -127,34 +127,21 @@ def handling(subscriber: str, events: Iterable[Any]) -> AbstractContextManager[A
     )
 
 
-def trace_send(envelope: Mapping[str, Any], channel: str) -> AbstractContextManager[Any]:
-    """A websocket sending an event (its envelope as a dict) to its client."""
+def trace_send(payload: bytes, channel: str, sockets: int) -> AbstractContextManager[Any]:
+    """The live feed handing an event (its envelope as on the stream) to the websockets that
+    want it: `sockets` of them, each sending the same frame from its own queue."""
     tracer = cos_tracer()
     if tracer is None:
         return _off
-    socket_span = trace.get_current_span().get_span_context()
-    return _sending(tracer, context_of(envelope), socket_span, channel, envelope.get("id"))
-
-
-@contextmanager
-def _sending(
-    tracer: trace.Tracer,
-    context: Context | None,
-    socket_span: trace.SpanContext,
-    channel: str,
-    event_id: Any,
-) -> Iterator[None]:
-    with tracer.start_as_current_span(
+    return _continuing(
+        tracer,
         f"websocket send {channel}",
-        context=context or Context(),
-        kind=SpanKind.PRODUCER,
-        # The websocket's own span (its connection) is another trace: linked, not parent.
-        links=[Link(socket_span)] if socket_span.is_valid else (),
-        attributes={
+        SpanKind.PRODUCER,
+        [_context_of_payload(payload)],
+        {
             "messaging.system": "cos.livefeed",
             "messaging.operation.type": "send",
             "messaging.destination.name": channel,
-            "messaging.message.id": str(event_id),
+            "cos.livefeed.sockets": sockets,
         },
-    ):
-        yield
+    )

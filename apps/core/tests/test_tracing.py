@@ -1,5 +1,6 @@
 """One trace from an API write to the websocket frame: the HTTP request, publish(), the relay's
-XADD, each subscriber's handling and the live feed's send share its trace id."""
+XADD, each subscriber's handling and the live feed's hand-out to the sockets share its trace
+id."""
 
 import asyncio
 import http.server
@@ -21,8 +22,8 @@ from opentelemetry.trace import SpanKind
 from rest_framework.authtoken.models import Token
 
 from apps.core.highway.consuming import SubscriberRunner
-from apps.core.highway.livefeed_bridge import LiveFeedBridge
 from apps.core.highway.publisher import publish
+from apps.core.highway.relay import relay
 from apps.core.highway.subscribers import Subscriber
 from apps.core.http.request_context import current_trace_id
 from apps.core.telemetry import tracing
@@ -119,15 +120,13 @@ async def test_a_posts_trace_reaches_every_subscriber_and_the_websocket_frame(
         def handle(self, event):  # sync: runs in a thread, the trace must follow it there
             handlers_saw.append(current_trace_id())
 
-    recorder, bridge = runner_of(Recorder), runner_of(LiveFeedBridge)
-    for runner in (recorder, bridge):
-        await runner.refresh_streams()
+    recorder = runner_of(Recorder)
+    await recorder.refresh_streams()
 
     response = await post_log(token)
     assert response.status_code == 201
-    for runner in (recorder, bridge):
-        await runner.run_once()
-    frame = await feed.receive_json_from(timeout=5)
+    await recorder.run_once()
+    frame = await feed.receive_json_from(timeout=5)  # from this process' live-feed hub
     await wait_for(spans, "websocket send")
 
     (request,) = [s for s in spans.get_finished_spans() if s.kind is SpanKind.SERVER]
@@ -135,16 +134,15 @@ async def test_a_posts_trace_reaches_every_subscriber_and_the_websocket_frame(
     (published,) = named(spans, f"publish {CHANNEL}")
     (relayed,) = named(spans, f"send {CHANNEL}")
     (recorded,) = named(spans, f"process {CHANNEL}", recorder.group)
-    (bridged,) = named(spans, f"process {CHANNEL}", bridge.group)
     (sent,) = named(spans, f"websocket send {CHANNEL}")
-    path = [published, relayed, recorded, bridged, sent]
+    path = [published, relayed, recorded, sent]
     assert {hex_trace(span) for span in path} == {trace_id}
     # publish() runs inside the request; everything after it continues the publish span.
     assert published.parent.span_id == request.context.span_id
     assert {span.parent.span_id for span in path[1:]} == {published.context.span_id}
-    # The websocket's own span (its connection, another trace) is linked, not the parent.
-    (connection,) = sent.links
-    assert connection.context.is_valid and connection.context.trace_id != sent.context.trace_id
+    assert sent.attributes["cos.livefeed.sockets"] == 1
+    # The hub's polling reads belong to no trace (not to the socket that started the hub).
+    assert not [s.name for s in spans.get_finished_spans() if s.name.startswith("XREAD")]
     # What the client and the handler see carry the same trace.
     event = frame["event"]
     assert event["trace_id"] == trace_id
@@ -157,9 +155,9 @@ async def test_a_posts_trace_reaches_every_subscriber_and_the_websocket_frame(
     (xadd,) = [s for s in traced if s.parent and s.parent.span_id == relayed.context.span_id]
     assert xadd.attributes.get("db.system") == "redis"
     assert "XADD" in xadd.name or "XADD" in str(xadd.attributes.get("db.statement"))
-    for runner in (recorder, bridge):
-        await runner.client.aclose()
+    await recorder.client.aclose()
     await feed.disconnect()
+    relay().stop_marker()  # the delivered mark's thread: its connection ends with the test
 
 
 @pytest.mark.django_db
