@@ -139,6 +139,7 @@ class Server:
         self.port = port
         self.log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115
         self.process: subprocess.Popen[bytes] | None = None
+        self.traced = False  # serving with OpenTelemetry exporting (bench/http_load.py)
 
     @property
     def url(self) -> str:

@@ -9,6 +9,11 @@ entry on the `mem0.recorded.cc` stream ("lost").
 
     uv run python bench/http_load.py
     uv run python bench/http_load.py --seconds 3 --concurrency 1 16 --workers 1   # quick check
+    uv run python bench/http_load.py --tracing off on --workers 1 --paths alive logs  # issue 17
+
+`--tracing on` serves with OTEL_EXPORTER_OTLP_ENDPOINT pointing at a sink in this process (an
+HTTP server that takes OTLP posts and counts them): every request traced, sampled and exported,
+the cost of tracing in full. The sink's count is printed after the runs.
 
 Defaults: 20 s per run, concurrency 1, 16 and 64, 1 and 2 server workers, paths alive, logs and
 bare (about 6 min). It uses DATABASE_URL / REDIS_URL (else the embedded engines), in a scratch
@@ -21,11 +26,13 @@ for every script run from bench/ (sys.path[0]) and for `mypy .`.
 from __future__ import annotations
 
 import argparse
+import http.server
 import json
 import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -88,6 +95,7 @@ class Run:
     peak_pg: int
     cpu_s: float
     writes: WriteCheck | None = field(default=None)
+    tracing: bool = False
 
     @property
     def rps(self) -> float:
@@ -181,6 +189,7 @@ class Context:
     redis: redis.Redis
     env: dict[str, str]
     token: str = ""
+    sink: OtlpSink | None = None
 
 
 def measure(ctx: Context, server: Server, path: str, workers: int, concurrency: int) -> Run:
@@ -193,7 +202,7 @@ def measure(ctx: Context, server: Server, path: str, workers: int, concurrency: 
         values = run_wrk(url, ctx.args.seconds, concurrency, ctx.args.wrk_threads, env)
     cpu = cpu_seconds(server.pid) - cpu_before
     result = Run(
-        target=PATHS[path],
+        target=PATHS[path] + (TRACED if server.traced else ""),
         workers=workers,
         concurrency=concurrency,
         requests=values.get("requests", 0),
@@ -204,6 +213,7 @@ def measure(ctx: Context, server: Server, path: str, workers: int, concurrency: 
         p99_ms=values.get("latency_p99_us", 0) / 1000,
         peak_pg=peak.peak,
         cpu_s=cpu,
+        tracing=server.traced,
     )
     if sum(result.statuses.values()) != result.requests:
         print(f"note: wrk counted {result.requests} requests, statuses {result.statuses}")
@@ -242,6 +252,50 @@ def runs_on(ctx: Context, server: Server, paths: list[str], workers: int) -> Ite
         server.stop()
 
 
+class OtlpSink(http.server.ThreadingHTTPServer):
+    """Takes OTLP/HTTP posts (/v1/traces) as a collector would, and counts them."""
+
+    def __init__(self) -> None:
+        self.posts = 0
+        self.bytes = 0
+        self.lock = threading.Lock()
+        super().__init__(("127.0.0.1", 0), _SinkHandler)
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+class _SinkHandler(http.server.BaseHTTPRequestHandler):
+    server: OtlpSink
+
+    def do_POST(self) -> None:
+        size = int(self.headers.get("Content-Length") or 0)
+        self.rfile.read(size)
+        with self.server.lock:
+            self.server.posts += 1
+            self.server.bytes += size
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-protobuf")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+TRACED = " (traced)"
+
+
+def traced_serve(ctx: Context, workers: int) -> Server:
+    assert ctx.sink is not None
+    env = {**ctx.env, "OTEL_EXPORTER_OTLP_ENDPOINT": ctx.sink.endpoint}
+    server = serve_server(env, workers)
+    server.name += " traced"
+    server.traced = True
+    return server
+
+
 def all_runs(ctx: Context) -> list[Run]:
     results: list[Run] = []
     cos_paths = [p for p in ("alive", "logs") if p in ctx.args.paths]
@@ -250,8 +304,10 @@ def all_runs(ctx: Context) -> list[Run]:
         if workers > 1 and not workers_ok:
             print(f"serve has no --workers option yet: skipping workers={workers}")
             continue
-        if cos_paths:
-            results += runs_on(ctx, serve_server(ctx.env, workers), cos_paths, workers)
+        for tracing in ctx.args.tracing if cos_paths else ():
+            traced = tracing == "on"
+            server = traced_serve(ctx, workers) if traced else serve_server(ctx.env, workers)
+            results += runs_on(ctx, server, cos_paths, workers)
         if "bare" in ctx.args.paths:
             bare = bare_server(ctx.env, workers, ctx.args.loop)
             results += runs_on(ctx, bare, ["bare"], workers)
@@ -325,6 +381,21 @@ def ratio_lines(results: list[Run]) -> None:
         print(f"lost: {sum(r.writes.lost(r.ok) for r in writes if r.writes)}")
 
 
+def tracing_lines(results: list[Run]) -> None:
+    """Each traced run beside the same run untraced."""
+    plain = {(r.target, r.workers, r.concurrency): r for r in results if not r.tracing}
+    for run in (r for r in results if r.tracing):
+        base = plain.get((run.target.removesuffix(TRACED), run.workers, run.concurrency))
+        if base is None or not base.rps:
+            continue
+        print(
+            f"tracing cost, {base.target} w{run.workers} c{run.concurrency}: "
+            f"{run.rps:,.0f} / {base.rps:,.0f} req/s = {run.rps / base.rps:.2f}x, "
+            f"p50 {base.p50_ms:.2f} -> {run.p50_ms:.2f} ms, CPU/req "
+            f"{base.cpu_ms_per_request:.3f} -> {run.cpu_ms_per_request:.3f} ms"
+        )
+
+
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=20, help="per run")
@@ -333,6 +404,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--paths", nargs="+", choices=list(PATHS), default=list(PATHS))
     parser.add_argument("--warmup", type=int, default=2, help="seconds of wrk per server and path")
     parser.add_argument("--wrk-threads", type=int, default=1)
+    parser.add_argument(
+        "--tracing",
+        nargs="+",
+        choices=["off", "on"],
+        default=["off"],
+        help="serve without and/or with OpenTelemetry exporting to a local OTLP sink",
+    )
     parser.add_argument(
         "--loop",
         choices=["serve", "asyncio", "uvloop"],
@@ -357,9 +435,16 @@ def main() -> int:
         env = stack.enter_context(serve_environment(database_url, redis_url))
         client = redis.Redis.from_url(redis_url)
         stack.callback(client.close)
+        sink = OtlpSink() if "on" in args.tracing else None
+        if sink is not None:
+            threading.Thread(target=sink.serve_forever, daemon=True).start()
+            stack.callback(sink.shutdown)
         print("\n" + HEADER, flush=True)
-        results = all_runs(Context(args, database_url, client, env))
+        results = all_runs(Context(args, database_url, client, env, sink=sink))
     report(results)
+    if sink is not None:
+        print(f"OTLP sink: {sink.posts} exports, {sink.bytes:,} bytes")
+    tracing_lines(results)
     return 0
 
 

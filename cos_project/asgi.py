@@ -24,6 +24,7 @@ from apps.core.http.websocket_auth import (  # noqa: E402
     session_origin_validator,
 )
 from apps.core.modules.mounting import module_websocket_routes  # noqa: E402
+from apps.core.telemetry.tracing import websocket_app  # noqa: E402
 
 websocket_routes = URLRouter([path("ws/", URLRouter(module_websocket_routes()))])
 application = ProtocolTypeRouter(
@@ -31,8 +32,8 @@ application = ProtocolTypeRouter(
         "http": InFlightLimit(django_asgi_app, settings.COS_MAX_IN_FLIGHT),
         # Session users (Channels' auth, the session read only) or agents with a DRF token
         # (TokenAuthMiddleware). The Origin must be ours when a cookie would authenticate.
-        "websocket": session_origin_validator(
-            session_auth_stack(TokenAuthMiddleware(websocket_routes))
+        "websocket": websocket_app(
+            session_origin_validator(session_auth_stack(TokenAuthMiddleware(websocket_routes)))
         ),
     }
 )

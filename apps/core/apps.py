@@ -24,6 +24,9 @@ class CoreConfig(ModuleConfig):
         from apps.core.governance.registration import sync_installed_modules
         from apps.core.http import deploy_checks  # noqa: F401  (check --deploy, COS middleware)
         from apps.core.modules.access import ensure_module_permissions
+        from apps.core.telemetry.tracing import configure_from_environment
 
         post_migrate.connect(ensure_module_permissions, sender=self)
         post_migrate.connect(sync_installed_modules, sender=self)
+        # Before any request handler loads the middleware list: Django's instrumentation adds one.
+        configure_from_environment()

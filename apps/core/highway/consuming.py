@@ -34,6 +34,7 @@ from apps.core.highway.streams import (
 )
 from apps.core.highway.subscribers import DependencyUnavailable, Subscriber
 from apps.core.modules.registry import owning_module
+from apps.core.telemetry.highway_spans import handling
 
 logger = logging.getLogger(__name__)
 STREAM_REFRESH_S = 1.0
@@ -189,7 +190,9 @@ class SubscriberRunner:
         dependency is unavailable."""
         if self.subscriber.handles_batches():
             try:
-                await self._call("handle_batch", [event for _, event in fresh])
+                events = [event for _, event in fresh]
+                with handling(self.subscriber.name, events):
+                    await self._call("handle_batch", events)
             except DependencyUnavailable as exc:
                 await self._record_errors([m for m, _ in fresh], exc, unavailable=True)
                 return fresh
@@ -235,7 +238,8 @@ class SubscriberRunner:
             if blocked.is_set():
                 return None
             try:
-                await self._call("handle", event)
+                with handling(self.subscriber.name, (event,)):
+                    await self._call("handle", event)
             except DependencyUnavailable as exc:
                 blocked.set()
                 await self._record_errors([message], exc, unavailable=True)

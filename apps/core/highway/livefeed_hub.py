@@ -20,6 +20,7 @@ import logging
 import time
 import weakref
 from collections.abc import Iterable
+from contextvars import Context
 from typing import Any, Protocol
 
 import orjson
@@ -31,6 +32,7 @@ from apps.core import governance
 from apps.core.highway.connection import async_redis
 from apps.core.highway.livefeed import module_of
 from apps.core.highway.streams import CHANNELS_KEY, EVENT_FIELD, decode, matches
+from apps.core.telemetry.highway_spans import trace_send
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +87,10 @@ class Hub:
     def attach(self, socket: LiveSocket) -> None:
         self.sockets[socket] = None
         if self.task is None or self.task.done():
-            self.task = asyncio.get_running_loop().create_task(self._run(), name="cos-livefeed")
+            # A context of its own: the hub serves every socket, not the one (and its trace)
+            # that happened to start it.
+            loop = asyncio.get_running_loop()
+            self.task = loop.create_task(self._run(), name="cos-livefeed", context=Context())
 
     def detach(self, socket: LiveSocket) -> None:
         self.sockets.pop(socket, None)
@@ -166,8 +171,9 @@ class Hub:
             event_id, payload = parsed
             frame = event_frame(channel, decode(raw_cursor), payload)
             self.frames_built += 1
-            for socket in allowed:
-                socket.push(event_id, frame)
+            with trace_send(payload, channel, len(allowed)):
+                for socket in allowed:
+                    socket.push(event_id, frame)
 
     def _subscribed(self, channel: str) -> list[LiveSocket]:
         wanted: dict[frozenset[str], bool] = {}  # most sockets share a few pattern sets

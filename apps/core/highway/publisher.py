@@ -12,6 +12,7 @@ from apps.core.db.postgres.inserts import insert_rows
 from apps.core.highway.envelope import Event, InvalidEvent, validate_channel
 from apps.core.http.request_context import current_request_id, current_trace_id
 from apps.core.models import OutboxEntry
+from apps.core.telemetry.highway_spans import publishing
 
 
 class UndeclaredEvent(ValueError):
@@ -54,14 +55,18 @@ def prepare(
     """The event and its envelope as it goes on the stream, checked: what `publish` writes to
     the outbox (apps.core.memory.recording writes it in the same statement as the log rows)."""
     _check_declared(source, event_type)
+    channel = validate_channel(channel or event_type)
+    # The publish span's `traceparent` in the envelope lets the relay, each subscriber and each
+    # websocket continue the trace (a caller's own `traceparent` wins).
+    trace_fields = publishing(channel, event_type)
     event = Event(
         type=event_type,
         source=source,
-        channel=validate_channel(channel or event_type),
+        channel=channel,
         data=data,
         request_id=request_id or current_request_id(),
         trace_id=trace_id or current_trace_id(),
-        extra=extra,
+        extra={**trace_fields, **extra} if trace_fields else extra,
     )
     try:
         payload = event.to_bytes()

@@ -54,6 +54,7 @@ from apps.core.highway.breaker import redis_breaker
 from apps.core.highway.connection import sync_redis
 from apps.core.highway.streams import add_to_pipeline
 from apps.core.models import OutboxEntry
+from apps.core.telemetry.highway_spans import relaying
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +84,8 @@ class Relay:
         maxlen = settings.COS_EVENTS["STREAM_MAXLEN"]
         for _, channel, payload in rows:
             add_to_pipeline(pipe, channel, payload, maxlen)
-        pipe.execute()
+        with relaying(rows[0][1], (payload for _, _, payload in rows)):
+            pipe.execute()
 
     def deliver_committed(
         self, entry_id: int, channel: str, payload: bytes, using: str = DEFAULT_DB_ALIAS

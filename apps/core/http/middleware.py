@@ -14,7 +14,12 @@ from django.urls import reverse
 from django.utils.decorators import sync_and_async_middleware
 
 from apps.core.http.overload import database_reachable, database_unavailable
-from apps.core.http.request_context import REQUEST_ID_HEADER, accept_or_create, request_id_var
+from apps.core.http.request_context import (
+    REQUEST_ID_HEADER,
+    accept_or_create,
+    request_id_var,
+    request_var,
+)
 from apps.core.rest.errors import is_api_request, json_error
 
 Handler = Callable[[HttpRequest], Any]
@@ -26,7 +31,11 @@ def request_id_middleware(get_response: Handler) -> Handler:
 
     def begin(request: HttpRequest) -> Any:
         request.request_id = accept_or_create(request.headers.get(REQUEST_ID_HEADER))  # type: ignore[attr-defined]
-        return request_id_var.set(request.request_id)  # type: ignore[attr-defined]
+        return request_id_var.set(request.request_id), request_var.set(request)  # type: ignore[attr-defined]
+
+    def end(tokens: Any) -> None:
+        request_id_var.reset(tokens[0])
+        request_var.reset(tokens[1])
 
     def finish(request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
         response[REQUEST_ID_HEADER] = request.request_id  # type: ignore[attr-defined]
@@ -35,21 +44,21 @@ def request_id_middleware(get_response: Handler) -> Handler:
     if iscoroutinefunction(get_response):
 
         async def async_middleware(request: HttpRequest) -> HttpResponseBase:
-            token = begin(request)
+            tokens = begin(request)
             try:
                 response: Awaitable[HttpResponseBase] = get_response(request)
                 return finish(request, await response)
             finally:
-                request_id_var.reset(token)
+                end(tokens)
 
         return async_middleware
 
     def middleware(request: HttpRequest) -> HttpResponseBase:
-        token = begin(request)
+        tokens = begin(request)
         try:
             return finish(request, get_response(request))
         finally:
-            request_id_var.reset(token)
+            end(tokens)
 
     return middleware
 

@@ -6,12 +6,17 @@ import logging
 import re
 import uuid
 from contextvars import ContextVar
+from typing import Any
+
+from apps.core.telemetry.tracing import current_span_ids
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # Accept ids from proxies and agents only when they are plain tokens: they end up in logs.
 _ACCEPTABLE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 request_id_var: ContextVar[str | None] = ContextVar("cos_request_id", default=None)
+# The HttpRequest in progress, for log lines (its user, once resolved): set with the request id.
+request_var: ContextVar[Any] = ContextVar("cos_request", default=None)
 
 
 def new_request_id() -> str:
@@ -26,6 +31,10 @@ def accept_or_create(incoming: str | None) -> str:
 
 def current_request_id() -> str | None:
     return request_id_var.get()
+
+
+def current_request() -> Any:
+    return request_var.get()
 
 
 _TOKEN_IN_QUERY = re.compile(r"([?&]token=)[^&\s\"]*", re.IGNORECASE)
@@ -48,19 +57,12 @@ class RedactTokensLogFilter(logging.Filter):
 
 class RequestIdLogFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = request_id_var.get() or "-"
+        # Django logs a 4xx/5xx answer once the middleware has left, handing the request over.
+        request = getattr(record, "request", None)
+        record.request_id = request_id_var.get() or getattr(request, "request_id", None) or "-"
         return True
 
 
-try:  # resolved once: a failed import is retried (and slow) on every attempt
-    from opentelemetry import trace as _otel_trace  # type: ignore[import-not-found]
-except ImportError:
-    _otel_trace = None
-
-
 def current_trace_id() -> str | None:
-    """The current OpenTelemetry trace id (hex), when OpenTelemetry is installed and tracing."""
-    if _otel_trace is None:
-        return None
-    context = _otel_trace.get_current_span().get_span_context()
-    return format(context.trace_id, "032x") if context.is_valid else None
+    """The current OpenTelemetry trace id (hex), when tracing (apps.core.telemetry.tracing)."""
+    return current_span_ids()[0]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import copy
 import fcntl
 import os
 import secrets
@@ -23,6 +22,7 @@ from django.db import connections
 
 from apps.core.highway.relay import start_relay_thread
 from apps.core.highway.worker import EventWorker, run_events, select_subscribers
+from apps.core.telemetry import log_config
 
 ADMIN_USERNAME = "admin"
 ASGI_APP = "cos_project.asgi:application"
@@ -30,16 +30,8 @@ MAX_WORKERS = 32
 
 
 def uvicorn_log_config() -> dict[str, Any]:
-    """uvicorn's own logging, with `?token=` keys redacted from the paths it logs."""
-    from uvicorn.config import LOGGING_CONFIG
-
-    config = copy.deepcopy(LOGGING_CONFIG)
-    config["filters"] = {
-        "redact_tokens": {"()": "apps.core.http.request_context.RedactTokensLogFilter"}
-    }
-    for handler in config["handlers"].values():
-        handler["filters"] = ["redact_tokens"]
-    return config
+    """uvicorn's own logging in LOG_FORMAT, with `?token=` keys redacted from the paths it logs."""
+    return log_config.uvicorn_log_config(settings.LOG_FORMAT)
 
 
 # uvloop and httptools when installed (uvicorn[standard]); websockets' sans-I/O protocol.
