@@ -15,11 +15,14 @@ from django.contrib import admin
 from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from apps.core.admin.site import COSAdminSite, RecordAdmin, RecordInline, register_page
 from apps.core.memory.models import memory_models
 from apps.core.memory.notes import note_model
 from apps.core.memory.queries import memory_overview
+from apps.core.modules.registry import contract
 
 
 class EventLogInline(RecordInline):
@@ -35,6 +38,16 @@ class BaseLogAdmin(RecordAdmin):
     list_filter = ["level", "timestamp"]
     search_fields = ["message"]
     date_hierarchy = "timestamp"
+    readonly_fields = ["graph_node"]
+
+    @admin.display(description=_("graph node"))
+    def graph_node(self, log: Any) -> str:
+        """From the record to its node in the graph, when a module draws the graph (the
+        `graph.log_node_url` contract): the dashboard's feed links here."""
+        node_url = contract("graph.log_node_url")
+        if node_url is None or log.pk is None:
+            return "-"
+        return format_html('<a href="{}">{}</a>', node_url(log.pk), _("show in the graph"))
 
 
 class EventLogAdmin(RecordAdmin):

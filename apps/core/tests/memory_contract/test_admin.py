@@ -71,3 +71,13 @@ def test_a_module_page_needs_the_modules_view_permission(client, highway, memory
     client.force_login(staff_member("insider", memory_module))
     assert client.get(page).status_code == 200
     assert link in client.get("/admin/").content.decode()
+
+
+def test_a_log_links_to_its_node_in_the_graph(admin_client, memory_module):
+    from apps.core.modules.registry import contract
+
+    recorded = log_l1(memory_module, "chapter.drafted", "Drafted chapter 3")
+    page = admin_client.get(f"/admin/{memory_module}/baselog/{recorded.base_log_id}/change/")
+    node_url = contract("graph.log_node_url")
+    assert node_url is not None  # the graph module is installed in this project
+    assert f'href="{node_url(recorded.base_log_id)}"' in page.content.decode().replace("&amp;", "&")
