@@ -283,10 +283,9 @@ class MarkerThread(threading.Thread):
                     return
             try:
                 self.relay.flush_marks()
+                close_old_connections()  # a broken connection (PostgreSQL restarted) goes
             except Exception:  # not the database's refusal: logged, the sweep resends
                 logger.exception("Could not mark delivered outbox rows")
-            finally:
-                close_old_connections()  # a broken connection (PostgreSQL restarted) goes
             idle_since = time.monotonic()
 
 
