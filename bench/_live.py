@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import subprocess
+import sys
 import tempfile
+from collections.abc import Iterator
+from pathlib import Path
 
-from tests.serving import ServeProcess, serve_env
+from tests.serving import ServeProcess, free_port, serve_env
 
 
 def start_serve(args: tuple[str, ...] = (), **extra_env: str) -> ServeProcess:
@@ -28,3 +33,19 @@ def agent_token() -> str:
 
     admin = User.objects.get(username="admin")
     return Token.objects.get_or_create(user=admin)[0].key
+
+
+@contextlib.contextmanager
+def raw_broadcast_server() -> Iterator[str]:
+    """bench/_raw_broadcast.py running (the raw websocket floor); its URL."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, str(Path(__file__).with_name("_raw_broadcast.py")), str(port)],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert server.stdout is not None and server.stdout.readline().strip() == "ready"
+        yield f"ws://127.0.0.1:{port}/"
+    finally:
+        server.terminate()
+        server.wait(10)

@@ -12,22 +12,19 @@ import asyncio
 import contextlib
 import json
 import multiprocessing
-import subprocess
-import sys
 import time
 import uuid
 
-from _setup import BASE_DIR, setup_django, summary
+from _setup import setup_django, summary
 
 setup_django()
 
 import websockets  # noqa: E402
-from _live import agent_token, start_serve  # noqa: E402
+from _live import agent_token, raw_broadcast_server, start_serve  # noqa: E402
 from django.db import connections, transaction  # noqa: E402
 from websockets.typing import Origin  # noqa: E402
 
 from apps.core.highway.publisher import publish  # noqa: E402
-from tests.serving import free_port  # noqa: E402
 
 
 def publish_elsewhere(channel: str, rate: int, count: int) -> None:
@@ -134,14 +131,7 @@ def floors(n: int = 1000) -> None:
 
 
 async def raw_frames(n: int) -> list[float]:
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, str(BASE_DIR / "bench" / "_raw_broadcast.py"), str(port)],
-        stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        assert server.stdout is not None and server.stdout.readline().strip() == "ready"
-        url = f"ws://127.0.0.1:{port}/"
+    with raw_broadcast_server() as url:
         async with websockets.connect(url) as control, websockets.connect(url) as ws:
             await control.recv(), await ws.recv()
             await ws.send(json.dumps({"action": "subscribe", "channels": ["raw"]}))
@@ -153,9 +143,6 @@ async def raw_frames(n: int) -> list[float]:
                 frames.append((time.time() - message["event"]["sent"]) * 1000)
                 await asyncio.sleep(0.001)
             return frames
-    finally:
-        server.terminate()
-        server.wait(10)
 
 
 def main() -> None:

@@ -18,8 +18,6 @@ import argparse
 import asyncio
 import contextlib
 import json
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -30,12 +28,11 @@ from _setup import BASE_DIR, setup_django, summary
 setup_django()
 
 import websockets  # noqa: E402
-from _live import agent_token, start_serve  # noqa: E402
+from _live import agent_token, raw_broadcast_server, start_serve  # noqa: E402
 from django.db import transaction  # noqa: E402
 from websockets.typing import Origin  # noqa: E402
 
 from apps.core.highway.publisher import publish  # noqa: E402
-from tests.serving import free_port  # noqa: E402
 
 CURVE_CLIENTS = (100, 1000, 5000)
 CURVE_WORKERS = (1, 2)
@@ -97,14 +94,7 @@ async def fan_out(
 
 
 async def raw_floor(clients: int, events: int, gap: float) -> dict[str, float]:
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, str(BASE_DIR / "bench" / "_raw_broadcast.py"), str(port)],
-        stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        assert server.stdout is not None and server.stdout.readline().strip() == "ready"
-        url = f"ws://127.0.0.1:{port}/"
+    with raw_broadcast_server() as url:
         async with websockets.connect(url, max_queue=None) as control:
             await control.recv()
 
@@ -113,9 +103,6 @@ async def raw_floor(clients: int, events: int, gap: float) -> dict[str, float]:
 
             print("raw websockets broadcast (the floor):")
             return await fan_out(url, "raw", clients, events, fire, gap)
-    finally:
-        server.terminate()
-        server.wait(10)
 
 
 def publish_one(channel: str) -> None:

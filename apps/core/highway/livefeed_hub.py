@@ -98,9 +98,6 @@ class Hub:
             self.task.cancel()  # nobody listens: the process stops reading
             self.task = None
 
-    def forget_permissions(self) -> None:
-        self.permissions.clear()
-
     # --- reading ----------------------------------------------------------------------------
     async def _run(self) -> None:
         client = async_redis(read_timeout=DISCOVERY_S + 2)
@@ -199,13 +196,14 @@ class Hub:
             >= PERMISSION_RECHECK_S
         }
         if stale:
-            found = await database_sync_to_async(_may_view_all)(stale, module)
+            found = await database_sync_to_async(may_view_all)(stale, module)
             for user_pk, allowed in found.items():
                 self.permissions[(user_pk, module)] = (allowed, now)
         return [s for s in targets if self.permissions[(s.user_pk, module)][0]]
 
 
-def _may_view_all(user_pks: Iterable[Any], module: str) -> dict[Any, bool]:
+def may_view_all(user_pks: Iterable[Any], module: str) -> dict[Any, bool]:
+    """Whether each user may view `module`; a user that is gone may not."""
     from django.contrib.auth import get_user_model
 
     from apps.core.modules import access

@@ -36,10 +36,10 @@ import redis
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import DatabaseError
 
 from apps.core import governance
+from apps.core.highway import livefeed_hub
 from apps.core.highway.connection import async_redis
 from apps.core.highway.envelope import utc_timestamp
 from apps.core.highway.livefeed import LIVEFEED_GROUP, cursor_order, module_of
@@ -52,7 +52,6 @@ from apps.core.http.websocket_auth import (
     CLOSE_TOO_SLOW,
     CLOSE_UNAUTHENTICATED,
 )
-from apps.core.modules import access
 
 CURSOR = re.compile(r"^(\d{1,20})-(\d{1,20})$")  # a stream entry id: two unsigned 64-bit parts
 MAX_STREAM_ID_PART = 2**64 - 1
@@ -60,7 +59,6 @@ CLOSE_TRY_AGAIN = 1013  # RFC 6455 "try again later": a replay met a dependency 
 REPLAY_LIMIT = 10_000  # events a `since` replay sends, across all its channels
 MAX_CHANNELS_PER_SUBSCRIBE = 100
 logger = logging.getLogger(__name__)
-PERMISSION_RECHECK_S = 30.0  # how long an open feed trusts a permission it has read
 REPLAY_OVERLAP_S = 30.0  # how long replayed event ids are kept to drop their live duplicates
 
 
@@ -290,25 +288,20 @@ class LiveFeedConsumer(AsyncWebsocketConsumer):
         )
 
     async def _may_view(self, module: str) -> bool:
-        """The user's view permission on `module`, read again every PERMISSION_RECHECK_S so
-        that a permission taken away (or a user deactivated) stops an open feed too."""
+        """The user's view permission on `module`, read again as often as the hub reads it
+        (livefeed_hub.PERMISSION_RECHECK_S) and by the same function, so that a permission
+        taken away (or a user deactivated) stops an open feed too."""
         now = time.monotonic()
         cached = self.view_cache.get(module)
-        if cached is None or now - cached[1] >= PERMISSION_RECHECK_S:
-            check = database_sync_to_async(_may_view_module)
-            self.view_cache[module] = (await check(self.user.pk, module), now)
+        if cached is None or now - cached[1] >= livefeed_hub.PERMISSION_RECHECK_S:
+            found = await database_sync_to_async(livefeed_hub.may_view_all)([self.user_pk], module)
+            self.view_cache[module] = (found[self.user_pk], now)
         return self.view_cache[module][0]
 
     async def _beat(self, interval: float) -> None:
         while True:
             await asyncio.sleep(interval)
             await self._send({"type": "heartbeat", "ts": utc_timestamp()})
-
-
-def _may_view_module(user_pk: Any, module: str) -> bool:
-    # A fresh user: Django caches permissions on the instance the socket was opened with.
-    user = get_user_model().objects.filter(pk=user_pk).first()
-    return user is not None and access.may_view(user, module)
 
 
 def _event_of(channel: str, cursor: str, fields: dict[bytes, bytes]) -> dict[str, Any] | None:

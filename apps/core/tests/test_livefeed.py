@@ -413,7 +413,7 @@ async def test_the_hub_outlives_a_failed_permission_check_and_loses_nothing(
 
     monkeypatch.setattr(livefeed_hub, "PERMISSION_RECHECK_S", 0)
     monkeypatch.setattr(livefeed_hub, "RETRY_WAIT_S", (0.05, 0.1))
-    real = livefeed_hub._may_view_all
+    real = livefeed_hub.may_view_all
     failures = [OperationalError("the database restarted")]
 
     def flaky(user_pks, module):
@@ -421,10 +421,10 @@ async def test_the_hub_outlives_a_failed_permission_check_and_loses_nothing(
             raise failures.pop()
         return real(user_pks, module)
 
-    monkeypatch.setattr(livefeed_hub, "_may_view_all", flaky)
     await put(channel, 0)
     feed = await agent_feed(superuser=True)
     await subscribe(feed, [channel])
+    monkeypatch.setattr(livefeed_hub, "may_view_all", flaky)  # the hub's next check fails once
     first, _ = await put(channel, 1)  # its hand-out fails once, then is read again
     second, _ = await put(channel, 2)
     received = [(await feed.receive_json_from(timeout=3))["event"]["id"] for _ in range(2)]
