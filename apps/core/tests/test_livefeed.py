@@ -74,6 +74,28 @@ async def put(channel, n):
     return event, decode(cursor)
 
 
+async def stalled_feed(monkeypatch):
+    """A superuser's open feed whose event frames are never sent: what uvicorn's send does
+    while the client's socket is full because the client stopped reading."""
+    import asyncio
+
+    from apps.core.highway.livefeed_socket import LiveFeedConsumer
+
+    slow_user = await make_user(f"slow_{uuid.uuid4().hex[:6]}", superuser=True)
+    never = asyncio.Event()
+    real_send = LiveFeedConsumer.send
+
+    async def send(self, text_data=None, bytes_data=None, close=False):
+        if self.user_pk == slow_user.pk and text_data and text_data.startswith('{"type":"event"'):
+            await never.wait()
+        await real_send(self, text_data=text_data, bytes_data=bytes_data, close=close)
+
+    monkeypatch.setattr(LiveFeedConsumer, "send", send)
+    slow = await open_feed([(b"authorization", f"Token {await token_for(slow_user)}".encode())])
+    assert (await slow.receive_json_from())["type"] == "welcome"
+    return slow
+
+
 async def test_anonymous_connections_are_closed_with_4401(highway):
     feed = await open_feed()
     assert await closed_with(feed) == 4401
@@ -165,24 +187,9 @@ async def test_each_event_is_framed_once_per_process_whatever_the_number_of_sock
 async def test_a_client_that_stops_reading_is_cut_off_and_slows_no_one(
     highway, channel, monkeypatch
 ):
-    import asyncio
-
-    from apps.core.highway.livefeed_socket import LiveFeedConsumer
-
     highway["LIVEFEED_QUEUE"] = 5
     await put(channel, 0)
-    slow_user = await make_user(f"slow_{uuid.uuid4().hex[:6]}", superuser=True)
-    never = asyncio.Event()
-    real_send = LiveFeedConsumer.send
-
-    async def send(self, text_data=None, bytes_data=None, close=False):
-        if self.user_pk == slow_user.pk and text_data and text_data.startswith('{"type":"event"'):
-            await never.wait()  # what uvicorn's send does while the client's socket is full
-        await real_send(self, text_data=text_data, bytes_data=bytes_data, close=close)
-
-    monkeypatch.setattr(LiveFeedConsumer, "send", send)
-    slow = await open_feed([(b"authorization", f"Token {await token_for(slow_user)}".encode())])
-    assert (await slow.receive_json_from())["type"] == "welcome"
+    slow = await stalled_feed(monkeypatch)
     await subscribe(slow, [channel])
     fast = await agent_feed(superuser=True)
     await subscribe(fast, [channel])
@@ -448,25 +455,10 @@ async def test_a_hub_started_again_reads_from_then_not_from_where_it_stopped(hig
 
 
 async def test_a_client_that_reads_no_replay_is_cut_off_too(highway, channel, monkeypatch):
-    import asyncio
-
-    from apps.core.highway.livefeed_socket import LiveFeedConsumer
-
     highway["LIVEFEED_QUEUE"] = 5
     for n in range(20):
         await put(channel, n)
-    slow_user = await make_user(f"slow_{uuid.uuid4().hex[:6]}", superuser=True)
-    never = asyncio.Event()
-    real_send = LiveFeedConsumer.send
-
-    async def send(self, text_data=None, bytes_data=None, close=False):
-        if self.user_pk == slow_user.pk and text_data and text_data.startswith('{"type":"event"'):
-            await never.wait()  # the client's socket is full
-        await real_send(self, text_data=text_data, bytes_data=bytes_data, close=close)
-
-    monkeypatch.setattr(LiveFeedConsumer, "send", send)
-    slow = await open_feed([(b"authorization", f"Token {await token_for(slow_user)}".encode())])
-    assert (await slow.receive_json_from())["type"] == "welcome"
+    slow = await stalled_feed(monkeypatch)
     await slow.send_json_to({"action": "subscribe", "channels": [channel], "since": "0-0"})
     for n in range(20, 30):  # live events arrive while the replay waits for room
         await put(channel, n)
