@@ -79,7 +79,6 @@ class Hub:
     def __init__(self) -> None:
         self.sockets: dict[LiveSocket, None] = {}  # ordered: sockets get frames in join order
         self.permissions: dict[tuple[Any, str], tuple[bool, float]] = {}
-        self.last_ids: dict[str, str] = {}
         self.task: asyncio.Task[None] | None = None
         self.frames_built = 0  # a test reads it: one frame per event per process
 
@@ -101,7 +100,9 @@ class Hub:
     # --- reading ----------------------------------------------------------------------------
     async def _run(self) -> None:
         client = async_redis(read_timeout=DISCOVERY_S + 2)
-        self.last_ids = {}  # a hub started again reads from now, not from where it stopped
+        # Positions belong to this run: a hub started again reads from now, and a run still
+        # ending (its cancel not yet seen) cannot move the new run's positions.
+        last_ids: dict[str, str] = {}
         wait = RETRY_WAIT_S[0]
         me = asyncio.current_task()
         try:
@@ -109,19 +110,19 @@ class Hub:
             discovered_at = 0.0
             # Asked to stop even if a cancellation was swallowed: on Python 3.11 a cancel that
             # meets a read's timeout becomes a TimeoutError, which redis-py retries.
-            while me is None or not me.cancelling():
+            while self.task is me and (me is None or not me.cancelling()):
                 try:
                     if time.monotonic() - discovered_at >= DISCOVERY_S:
-                        await self._discover(client, start)
+                        await self._discover(client, start, last_ids)
                         discovered_at = time.monotonic()
-                    if not self.last_ids:
+                    if not last_ids:
                         await asyncio.sleep(DISCOVERY_S)
                         continue
                     block_ms = int(DISCOVERY_S * 1000)
-                    streams: dict[Any, Any] = self.last_ids
+                    streams: dict[Any, Any] = last_ids
                     reply: Any = await client.xread(streams, count=READ_COUNT, block=block_ms)
                     for stream, entries in reply or []:
-                        await self._dispatch(decode(stream), entries)
+                        await self._dispatch(decode(stream), entries, last_ids)
                     wait = RETRY_WAIT_S[0]
                 except (redis.ConnectionError, redis.TimeoutError) as exc:
                     logger.warning("Live feed cannot read Redis (%s); again in %.1f s", exc, wait)
@@ -144,23 +145,27 @@ class Hub:
                 logger.warning("Live feed cannot reach Redis (%s)", exc)
                 await asyncio.sleep(RETRY_WAIT_S[1])
 
-    async def _discover(self, client: redis.asyncio.Redis, start: str) -> None:
+    async def _discover(
+        self, client: redis.asyncio.Redis, start: str, last_ids: dict[str, str]
+    ) -> None:
         known = {decode(c) for c in await client.smembers(CHANNELS_KEY)}
-        for channel in known - self.last_ids.keys():
-            self.last_ids[channel] = start
-        for channel in self.last_ids.keys() - known:
-            del self.last_ids[channel]
+        for channel in known - last_ids.keys():
+            last_ids[channel] = start
+        for channel in last_ids.keys() - known:
+            del last_ids[channel]
 
     # --- handing out ------------------------------------------------------------------------
-    async def _dispatch(self, channel: str, entries: list[tuple[bytes, Entry]]) -> None:
+    async def _dispatch(
+        self, channel: str, entries: list[tuple[bytes, Entry]], last_ids: dict[str, str]
+    ) -> None:
         last = decode(entries[-1][0])
         targets = self._subscribed(channel)
         module = module_of(channel)
         if not targets or (module is not None and not await governance.ais_enabled(module)):
-            self.last_ids[channel] = last
+            last_ids[channel] = last
             return
         allowed = await self._allowed(targets, module)  # may fail: the batch is read again
-        self.last_ids[channel] = last
+        last_ids[channel] = last
         for raw_cursor, fields in entries:
             parsed = parse_entry(fields)
             if parsed is None:

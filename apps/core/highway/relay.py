@@ -314,6 +314,7 @@ class RelayThread(threading.Thread):
         full = True  # the first drain takes everything left from before
         next_sweep = 0.0
         self.relay.thread_running = True
+        self.relay.stop_marker()  # from now on this thread marks; one marker at a time
         try:
             while not self.stopping.is_set():
                 try:
