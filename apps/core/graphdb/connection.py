@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import time
 from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
 from neo4j.exceptions import (
     AuthError,
+    DatabaseError,
     DriverError,
     Neo4jError,
     ServiceUnavailable,
@@ -28,6 +30,9 @@ from apps.core.graphdb.errors import GraphUnavailable
 # AuthError too: a server shutting down (ArcadeDB) says a live connection's credentials are "no
 # longer valid"; a wrong password is a setting to fix, and events wait for it rather than fail.
 UNREACHABLE = (ServiceUnavailable, SessionExpired, AuthError, ConnectionError, OSError)
+# How long a server that failed a statement with a DatabaseError is given before it is asked
+# whether it is still there.
+SHUTDOWN_GRACE_S = 0.5
 _configured_url: str | None = None
 
 
@@ -76,6 +81,27 @@ def reachable() -> Iterator[None]:
         raise GraphUnavailable() from exc
     except TransientError as exc:  # a deadlock or a concurrent change: the same, later, works
         raise GraphUnavailable("The graph server met a concurrent change; try again.") from exc
+    except DatabaseError as exc:
+        # ArcadeDB answers a statement cut short by its own shutdown with a DatabaseError
+        # (General.UnknownError) before its port closes: if it no longer answers, that is an
+        # outage (events wait for it); if it does, the error is the statement's own.
+        if still_answers():
+            raise
+        raise GraphUnavailable() from exc
+
+
+def still_answers() -> bool:
+    """Whether the graph server answers a fresh connection, after a short grace."""
+    from neomodel import db
+
+    close()  # the failed connection may be one the server is closing
+    time.sleep(SHUTDOWN_GRACE_S)
+    try:
+        db.cypher_query("RETURN 1 AS up")
+    except (*UNREACHABLE, DatabaseError):
+        close()
+        return False
+    return True
 
 
 def cypher(query: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:

@@ -6,9 +6,11 @@ from typing import Any
 import pytest
 import redis
 from django.conf import settings
+from neo4j.exceptions import DatabaseError
 
 from apps.core.graphdb import connection
-from apps.core.graphdb.connection import cypher
+from apps.core.graphdb.connection import cypher, reachable
+from apps.core.graphdb.errors import GraphUnavailable
 from apps.core.graphdb.schema import install_schema
 from apps.core.highway.consuming import UNAVAILABLE
 from apps.core.highway.streams import dead_letter_key, errors_key
@@ -81,3 +83,14 @@ def test_a_graph_server_restarted_mid_stream_loses_nothing(own_graph, highway):
         assert client.xpending("mem0.recorded.cc", subscriber.group)["pending"] == 0
     finally:
         client.close()
+
+
+def test_a_server_error_is_the_statements_own_until_the_server_is_gone(own_graph):
+    """ArcadeDB fails a statement it is running when it shuts down with a DatabaseError: once
+    the server no longer answers, that error holds events (GraphUnavailable), not fails them."""
+    _, leases = own_graph
+    with pytest.raises(DatabaseError, match=r"nothing\.here") as refused:
+        cypher("CALL nothing.here()")  # ArcadeDB: Neo.DatabaseError.General.UnknownError
+    leases[0].release()  # this process was its only user: the server stops
+    with pytest.raises(GraphUnavailable), reachable():
+        raise refused.value  # the same error, now from a server that is gone
