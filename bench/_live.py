@@ -10,11 +10,13 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from tests.serving import ServeProcess, free_port, serve_env
 
 
 def start_serve(args: tuple[str, ...] = (), **extra_env: str) -> ServeProcess:
+    warn_of_backlog()
     env = serve_env(
         DATABASE_URL=os.environ["DATABASE_URL"],
         REDIS_URL=os.environ["REDIS_URL"],
@@ -49,3 +51,25 @@ def raw_broadcast_server() -> Iterator[str]:
     finally:
         server.terminate()
         server.wait(10)
+
+
+def warn_of_backlog() -> None:
+    """Say so when events wait for subscriber groups (left by earlier runs: bench/log_l1.py
+    writes thousands of mem0.recorded events): `serve`'s subscribers would catch up on them
+    during the measurement and weigh on it. Nothing is skipped: they may be someone's data."""
+    import redis
+    from django.conf import settings
+
+    from apps.core.highway.streams import CHANNELS_KEY, decode
+
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    waiting = 0
+    for channel in client.smembers(CHANNELS_KEY):
+        with contextlib.suppress(redis.ResponseError):  # a stream without groups
+            groups: Any = client.xinfo_groups(decode(channel))
+            waiting += sum((group.get("lag") or 0) + group["pending"] for group in groups)
+    if waiting:
+        print(
+            f"  note: {waiting} event(s) wait for subscriber groups in this Redis database;"
+            " serve will handle them during the run (an empty database gives clean figures)"
+        )
