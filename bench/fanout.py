@@ -40,8 +40,8 @@ CURVE_WORKERS = (1, 2)
 
 
 async def client(
-    url: str, channel: str, ready: asyncio.Event, latencies: list[float], expected: int,
-    errors: list[str],
+    url: str, channel: str, ready: asyncio.Event, latencies: list[tuple[float, float]],
+    expected: int, errors: list[str], got_all: asyncio.Event, release: asyncio.Event,
 ) -> int:  # fmt: skip
     received = 0
     try:
@@ -57,12 +57,18 @@ async def client(
                 while received < expected:
                     message = json.loads(await asyncio.wait_for(ws.recv(), timeout=30))
                     if message["type"] == "event":
-                        latencies.append((time.time() - message["event"]["data"]["sent"]) * 1000)
+                        sent = message["event"]["data"]["sent"]
+                        latencies.append((sent, (time.time() - sent) * 1000))
                         received += 1
+            # Closing while others still receive would load the last event with close
+            # handshakes (it was every run's worst event, floor and COS alike).
+            got_all.set()
+            await release.wait()
     except Exception as exc:  # counted and shown: a failed client is a finding, not a hang
         errors.append(f"{type(exc).__name__}: {exc}")
     finally:
         ready.set()
+        got_all.set()
     return received
 
 
@@ -70,13 +76,21 @@ async def fan_out(
     url: str, channel: str, clients: int, events: int, fire: Callable[[], Awaitable[None]],
     gap: float,
 ) -> dict[str, float]:  # fmt: skip
-    latencies: list[float] = []
+    latencies: list[tuple[float, float]] = []  # (event's send time, its latency at a client)
     errors: list[str] = []
     readies = [asyncio.Event() for _ in range(clients)]
+    got_alls = [asyncio.Event() for _ in range(clients)]
+    release = asyncio.Event()
     started = time.perf_counter()
     tasks = []
-    for ready in readies:  # connect in waves so the server's accept queue is not flooded
-        tasks.append(asyncio.create_task(client(url, channel, ready, latencies, events, errors)))
+    for ready, got_all in zip(
+        readies, got_alls, strict=True
+    ):  # connect in waves so the server's accept queue is not flooded
+        tasks.append(
+            asyncio.create_task(
+                client(url, channel, ready, latencies, events, errors, got_all, release)
+            )
+        )
         if len(tasks) % 100 == 0:
             await asyncio.gather(*(r.wait() for r in readies[len(tasks) - 100 : len(tasks)]))
     await asyncio.gather(*(r.wait() for r in readies))
@@ -89,6 +103,8 @@ async def fan_out(
         for _ in range(events):
             await fire()
             await asyncio.sleep(gap)
+        await asyncio.gather(*(g.wait() for g in got_alls))
+        release.set()
         counts = await asyncio.gather(*tasks)
     finally:
         gc.enable()
@@ -97,8 +113,25 @@ async def fan_out(
     print(f"  received {sum(counts)} of {expected}; drops: {drops}; client errors: {len(errors)}")
     for error in sorted(set(errors))[:5]:
         print(f"    e.g. {error}")
-    result = summary("  publish start -> each client", latencies) if latencies else {}
+    if not latencies:
+        return {"drops": drops}
+    result = summary("  publish start -> each client", [ms for _, ms in latencies])
+    worst_event(latencies)
     return {**result, "drops": drops}
+
+
+def worst_event(latencies: list[tuple[float, float]]) -> None:
+    """The event whose last client waited longest: with few events, p99 is that event's tail."""
+    by_event: dict[float, list[float]] = {}
+    for sent, ms in latencies:
+        by_event.setdefault(sent, []).append(ms)
+    order = sorted(by_event)
+    worst = max(order, key=lambda sent: max(by_event[sent]))
+    times = sorted(by_event[worst])
+    print(
+        f"  worst event (#{order.index(worst) + 1} of {len(order)}): first {times[0]:.1f} ms, "
+        f"median {times[len(times) // 2]:.1f} ms, last {times[-1]:.1f} ms"
+    )
 
 
 async def raw_floor(clients: int, events: int, gap: float) -> dict[str, float]:
