@@ -10,12 +10,15 @@ authenticates the websockets; sockets register here when they subscribe.
 
 The hub runs while at least one socket is registered; it starts reading at the stream ids of its
 start (Redis' clock), keeps each stream's last id, and after a Redis outage reads on from there:
-nothing added meanwhile is skipped. New channels are discovered every DISCOVERY_S.
+nothing added meanwhile is skipped. New channels are discovered every DISCOVERY_S. A socket's
+subscription is confirmed once the hub knows where it starts (`reading_from_now`), so an event
+published after the confirmation is never behind the hub's start.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 import weakref
@@ -40,6 +43,7 @@ DISCOVERY_S = 0.25  # how often new channels are looked for (also the read's lon
 READ_COUNT = 500  # entries per stream per read
 PERMISSION_RECHECK_S = 30.0  # how long a (user, module) view permission is trusted
 RETRY_WAIT_S = (0.2, 5.0)  # waits between reads while Redis is away: doubling, capped
+START_WAIT_S = 2.0  # how long a subscription waits for the hub's start; Redis away: no longer
 
 
 Entry = dict[bytes, bytes]
@@ -80,6 +84,7 @@ class Hub:
         self.sockets: dict[LiveSocket, None] = {}  # ordered: sockets get frames in join order
         self.permissions: dict[tuple[Any, str], tuple[bool, float]] = {}
         self.task: asyncio.Task[None] | None = None
+        self.started: asyncio.Event | None = None  # the current run knows its start id
         self.frames_built = 0  # a test reads it: one frame per event per process
 
     # --- sockets ----------------------------------------------------------------------------
@@ -89,7 +94,19 @@ class Hub:
             # A context of its own: the hub serves every socket, not the one (and its trace)
             # that happened to start it.
             loop = asyncio.get_running_loop()
-            self.task = loop.create_task(self._run(), name="cos-livefeed", context=Context())
+            self.started = asyncio.Event()
+            self.task = loop.create_task(
+                self._run(self.started), name="cos-livefeed", context=Context()
+            )
+
+    async def reading_from_now(self) -> None:
+        """Return once the hub has its start id (at most START_WAIT_S: while Redis is away
+        nothing reaches a stream, so nothing can be published behind a later start)."""
+        started = self.started
+        if started is None or started.is_set():
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(started.wait(), START_WAIT_S)
 
     def detach(self, socket: LiveSocket) -> None:
         self.sockets.pop(socket, None)
@@ -98,7 +115,7 @@ class Hub:
             self.task = None
 
     # --- reading ----------------------------------------------------------------------------
-    async def _run(self) -> None:
+    async def _run(self, started: asyncio.Event) -> None:
         client = async_redis(read_timeout=DISCOVERY_S + 2)
         # Positions belong to this run: a hub started again reads from now, and a run still
         # ending (its cancel not yet seen) cannot move the new run's positions.
@@ -107,6 +124,7 @@ class Hub:
         me = asyncio.current_task()
         try:
             start = await self._start_id(client)
+            started.set()
             discovered_at = 0.0
             # Asked to stop even if a cancellation was swallowed: on Python 3.11 a cancel that
             # meets a read's timeout becomes a TimeoutError, which redis-py retries.

@@ -176,6 +176,7 @@ class LiveFeedConsumer(AsyncWebsocketConsumer):
         self.patterns |= frozenset(channels)
         if self.through_hub:
             hub().attach(self)
+            await hub().reading_from_now()  # confirmed below: nothing published after is missed
         elif not self.joined:
             await self.channel_layer.group_add(LIVEFEED_GROUP, self.channel_name)
             self.joined = True

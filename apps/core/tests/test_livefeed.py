@@ -167,6 +167,26 @@ async def test_a_published_event_reaches_the_subscriber(highway, channel):
     await feed.disconnect()
 
 
+async def test_an_event_published_as_soon_as_the_subscription_is_confirmed_arrives(
+    highway, channel
+):
+    import time
+
+    import redis
+    from django.conf import settings
+
+    await put(channel, 0)  # the channel exists: the hub's first discovery finds it
+    feed = await agent_feed(superuser=True)  # the first socket: the hub starts with it
+    await subscribe(feed, [channel])
+    # Published at once, the event loop held (no await) for a few ms after: a hub that had not
+    # yet read where it starts would start after this event and never send it.
+    event = Event(type="probe.test.event", source="probe", channel=channel, data={"n": 1})
+    redis.Redis.from_url(settings.REDIS_URL).xadd(channel, {b"event": event.to_bytes()})
+    time.sleep(0.005)
+    assert (await feed.receive_json_from(timeout=2))["event"]["id"] == event.id
+    await feed.disconnect()
+
+
 async def test_each_event_is_framed_once_per_process_whatever_the_number_of_sockets(
     highway, channel
 ):
