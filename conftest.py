@@ -85,6 +85,7 @@ import redis as redis_lib  # noqa: E402
 from asgiref.sync import SyncToAsync  # noqa: E402
 from django.conf import settings as django_settings  # noqa: E402
 from django.db import connections  # noqa: E402
+from django.test import override_settings  # noqa: E402
 
 from apps.core import governance  # noqa: E402
 from apps.core.highway.breaker import reset_redis_breaker  # noqa: E402
@@ -168,6 +169,15 @@ def highway(settings, redis_service):
     yield settings.COS_EVENTS
     reset_redis_breaker()
     reset_clients()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def fast_password_hashing():
+    """Test users' passwords hashed with MD5, as Django's testing docs advise: the production
+    hasher (PBKDF2, a million rounds) costs about 0.25 s a user, and hundreds of tests make
+    users. Servers that tests start as processes keep the production hasher."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 @pytest.fixture(autouse=True)

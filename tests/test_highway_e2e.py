@@ -129,8 +129,10 @@ def test_a_client_that_stops_reading_slows_neither_publishers_nor_other_clients(
             origin = Origin("http://127.0.0.1")
             # max_queue=1: once one message waits unread, this client stops reading its socket,
             # so the server's writes to it back up (TCP backpressure), as with a stalled device.
+            # Its closing handshake cannot finish (the server's close frame waits behind what it
+            # never read): it gives up after 1 s, not websockets' default 10.
             async with (
-                websockets.connect(url, origin=origin, max_queue=1) as slow,
+                websockets.connect(url, origin=origin, max_queue=1, close_timeout=1) as slow,
                 websockets.connect(url, origin=origin) as fast,
             ):
                 for ws in (slow, fast):
