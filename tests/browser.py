@@ -1,7 +1,7 @@
 """What every browser test shares: Debian's chromium driven by Playwright (which downloads no
 browser), signing in, axe-core's accessibility check, and (pytest fixtures, registered for every
-test by the root conftest.py) one browser per test module and one real `serve` holding
-`manage.py demo`'s story per session:
+test by the root conftest.py) one browser and one real `serve` holding `manage.py demo`'s story
+per test module:
 
     pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -129,11 +129,10 @@ def browser() -> Iterator[Any]:
         yield started
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def demo_site(database_service, redis_service, embedded_engines, tmp_path_factory) -> Iterator[Any]:
     """A real `serve` on a scratch database holding `manage.py demo`'s story (its graph in the
-    test graph server), its admin `admin` with ADMIN_PASSWORD, for the session (pytest-xdist
-    may run a module's tests apart with others between: a module's server was started twice). No
+    test graph server), its admin `admin` with ADMIN_PASSWORD, for the test module. No
     subscriber runs (the graph sync would replay the shared test streams into the graph); the
     live feed needs none: serve's own hub reads the streams for its websockets."""
     from django.conf import settings

@@ -17,6 +17,15 @@ pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group("br
 LANGUAGES = ("fr", "de", "lb", "en")
 
 
+def test_the_suite_is_one_unit_of_work_for_pytest_xdist(request):
+    """Its tests share one browser and one demo server only if pytest-xdist hands them to one
+    worker (`--dist loadgroup`), which marks each with its group; pytest 9.2 broke that
+    silently (pytest-xdist#1386)."""
+    if not request.config.getvalue("loadgroup"):
+        pytest.skip("not distributed by pytest-xdist's loadgroup")
+    assert request.node.nodeid.endswith("@browser")
+
+
 def test_signing_in(browser, demo_site):
     page = browser.new_page()
     page.goto(f"{demo_site.url}/admin/login/")

@@ -38,6 +38,8 @@ from apps.core.modules.settings import amodule_setting
 
 logger = logging.getLogger(__name__)
 
+LOCK_SESSION_NAME: Final = "cos cluster lock"
+
 
 SKIPPED: Final = "skipped: another process holds the job's lock"
 
@@ -107,9 +109,10 @@ def cluster_lock(job_name: str, using: str = DEFAULT_DB_ALIAS) -> Iterator[bool]
 
     A plain psycopg connection, not the pooled one the job works with: closing it releases the
     lock whatever the job does with its own connection (a session lock on a pooled connection
-    would go back to the pool still held)."""
+    would go back to the pool still held). Its session is named LOCK_SESSION_NAME in
+    pg_stat_activity: it is the one session a process holds beside its pool."""
     key = lock_key(job_name)
-    params = connections[using].get_connection_params()
+    params = {**connections[using].get_connection_params(), "application_name": LOCK_SESSION_NAME}
     with psycopg.connect(**params, autocommit=True) as holder:
         row = holder.execute("SELECT pg_try_advisory_lock(%s)", [key]).fetchone()
         got_it = bool(row and row[0])

@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 
 from apps.core.runtime.schedule import (
+    LOCK_SESSION_NAME,
     SKIPPED,
     PeriodicJob,
     lock_key,
@@ -76,6 +77,12 @@ def test_the_lock_is_held_for_the_whole_run_and_released_after_it(other_worker):
     try:
         assert started.wait(10)
         assert holds_lock(other_worker, job.name)
+        # ...on a session of its own, named so (it is not one of the pool's sessions).
+        holders = other_worker.execute(
+            "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a USING (pid) "
+            "WHERE l.locktype = 'advisory' AND l.granted AND a.datname = current_database()"
+        ).fetchall()
+        assert holders == [(LOCK_SESSION_NAME,)]
         assert run_once(job) is SKIPPED  # a second worker, while the first one runs
     finally:
         finish.set()
