@@ -83,9 +83,8 @@ async def fan_out(
     release = asyncio.Event()
     started = time.perf_counter()
     tasks = []
-    for ready, got_all in zip(
-        readies, got_alls, strict=True
-    ):  # connect in waves so the server's accept queue is not flooded
+    # Connect in waves so the server's accept queue is not flooded.
+    for ready, got_all in zip(readies, got_alls, strict=True):
         tasks.append(
             asyncio.create_task(
                 client(url, channel, ready, latencies, events, errors, got_all, release)

@@ -38,10 +38,9 @@ from apps.core.modules.settings import amodule_setting
 
 logger = logging.getLogger(__name__)
 
-LOCK_SESSION_NAME: Final = "cos cluster lock"
-
 
 SKIPPED: Final = "skipped: another process holds the job's lock"
+LOCK_SESSION_NAME: Final = "cos cluster lock"  # the lock's session in pg_stat_activity
 
 JobFunc = TypeVar("JobFunc", bound=Callable[[], Any])
 

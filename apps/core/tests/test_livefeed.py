@@ -181,8 +181,9 @@ async def test_an_event_published_as_soon_as_the_subscription_is_confirmed_arriv
     # Published at once, the event loop held (no await) for a few ms after: a hub that had not
     # yet read where it starts would start after this event and never send it.
     event = Event(type="probe.test.event", source="probe", channel=channel, data={"n": 1})
-    redis.Redis.from_url(settings.REDIS_URL).xadd(channel, {b"event": event.to_bytes()})
-    time.sleep(0.005)
+    with redis.Redis.from_url(settings.REDIS_URL) as client:
+        client.xadd(channel, {b"event": event.to_bytes()})
+        time.sleep(0.005)
     assert (await feed.receive_json_from(timeout=2))["event"]["id"] == event.id
     await feed.disconnect()
 
